@@ -1,0 +1,638 @@
+"""FFNClassifier and FFNRegressor: scikit-learn's MLP interface on skffnn's network."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
+from sklearn.metrics import accuracy_score, r2_score
+from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.class_weight import compute_sample_weight
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import (
+    _check_partial_fit_first_call,
+    check_classification_targets,
+    type_of_target,
+    unique_labels,
+)
+from sklearn.utils.validation import column_or_1d, validate_data
+
+from . import functional as F
+from ._base import BaseFFN
+from ._losses import get_head
+
+__all__ = ["FFNClassifier", "FFNRegressor"]
+
+_COMMON_PARAMS_DOC = """
+    hidden_layer_sizes : array-like of shape (n_layers - 2,) or int, default=(100,)
+        The ith element is the number of neurons in the ith hidden layer.
+
+    activation : str or sequence of str, default='relu'
+        Hidden-layer activation: 'identity', 'logistic' (also 'sigmoid'),
+        'tanh', 'relu' or 'softplus'; or a sequence with one name per hidden
+        layer.
+
+    solver : {'lbfgs', 'sgd', 'adam'}, default='adam'
+        'lbfgs' runs scipy's L-BFGS-B on the full batch; 'sgd' is minibatch
+        gradient descent with (Nesterov) momentum; 'adam' is Adam.
+
+    alpha : float, default=0.0001
+        Strength of the L2 penalty on the weights (not the biases), scaled by
+        the sum of the sample weights as in scikit-learn.
+
+    batch_size : int or 'auto', default='auto'
+        Minibatch size of the stochastic solvers; 'auto' is ``min(200, n)``.
+
+    learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
+        Learning-rate schedule of ``solver='sgd'``.
+
+    learning_rate_init : float, default=0.001
+        Initial step size of 'sgd' and 'adam'.
+
+    power_t : float, default=0.5
+        Exponent of the 'invscaling' schedule.
+
+    max_iter : int, default=200
+        Epochs for 'sgd' and 'adam'; iterations for 'lbfgs'.
+
+    shuffle : bool, default=True
+        Shuffle the samples every epoch ('sgd', 'adam').
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, shuffling and the early-stopping split;
+        the same seed draws the same initial weights as scikit-learn's MLP.
+
+    tol : float, default=1e-4
+        Improvement below which an epoch counts as no improvement; the
+        gradient tolerance of 'lbfgs'.
+
+    verbose : bool, default=False
+        Print the loss of every iteration (also for 'lbfgs').
+
+    warm_start : bool, default=False
+        Start from the fitted weights instead of a new initialisation.
+
+    momentum : float, default=0.9
+        Momentum of 'sgd'.
+
+    nesterovs_momentum : bool, default=True
+        Use Nesterov's momentum with 'sgd'.
+
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the data and stop when its score
+        stops improving; the best weights are restored.
+
+    validation_fraction : float, default=0.1
+        Share of the data held out for early stopping.
+
+    beta_1, beta_2 : float, default=0.9, 0.999
+        Exponential decay rates of Adam's moment estimates.
+
+    epsilon : float, default=1e-8
+        Adam's numerical-stability constant.
+
+    n_iter_no_change : int, default=10
+        Epochs without ``tol`` improvement before stopping.
+
+    max_fun : int, default=15000
+        Maximum number of loss evaluations of 'lbfgs'.
+"""
+
+_ATTRIBUTES_DOC = """
+    loss_ : float
+        The loss of the last iteration (data term plus L2 penalty).
+
+    best_loss_ : float or None
+        Lowest training loss reached (None with early stopping).
+
+    loss_curve_ : list of float
+        Training loss per iteration (per L-BFGS iteration too).
+
+    validation_scores_ : list of float or None
+        Score on the validation split per epoch, with early stopping.
+
+    validation_loss_curve_ : list of float or None
+        Loss on the validation split per epoch, with early stopping.
+
+    best_validation_score_ : float or None
+        Best validation score, with early stopping.
+
+    t_ : int
+        Number of training samples seen by the solver.
+
+    coefs_ : list of ndarray
+        ``coefs_[i]`` is the weight matrix of layer i, shape ``(n_in, n_out)``.
+
+    intercepts_ : list of ndarray
+        ``intercepts_[i]`` is the bias vector of layer i.
+
+    n_features_in_ : int
+        Number of features seen during fit.
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the features seen during fit, when they are all strings.
+
+    n_iter_ : int
+        Iterations of the last ``fit``; accumulated over ``partial_fit`` calls.
+
+    n_layers_ : int
+        Number of layers, input and output included.
+
+    n_outputs_ : int
+        Number of outputs.
+
+    out_activation_ : str
+        The output link: 'identity', 'exp', 'logistic' or 'softmax'.
+"""
+
+
+def _doc(template: str) -> str:
+    return template.replace("%(params)s", _COMMON_PARAMS_DOC).replace(
+        "%(attributes)s", _ATTRIBUTES_DOC
+    )
+
+
+class FFNClassifier(ClassifierMixin, BaseFFN):
+    __doc__ = _doc(
+        """Feed-forward network classifier: scikit-learn's MLPClassifier, and more.
+
+    Minimises the log-loss, computed from the logits (sigmoid for binary and
+    multilabel targets, softmax for multiclass), with hand-written backprop.
+    ``predict_log_proba`` comes from log-sigmoid / log-softmax of the logits, so
+    it is finite where ``log(predict_proba)`` would be ``-inf``.
+
+    Parameters
+    ----------%(params)s
+    class_weight : dict, 'balanced' or None, default=None
+        Weights per class, multiplied into ``sample_weight``; 'balanced' uses
+        ``n_samples / (n_classes * bincount(y))``. Single-output targets only.
+
+    Attributes
+    ----------
+    classes_ : ndarray or list of ndarray
+        Class labels.
+    %(attributes)s
+    See Also
+    --------
+    FFNRegressor : The regressor.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from skffnn import FFNClassifier
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = FFNClassifier((10,), solver="lbfgs", max_iter=500, random_state=0)
+    >>> clf.fit(X, y).score(X, y) > 0.95
+    True
+    >>> clf.predict_proba(X[:1]).round(3).sum()
+    1.0
+    """
+    )
+
+    _parameter_constraints: dict = {
+        **BaseFFN._parameter_constraints,
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+    }
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        class_weight=None,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+        self.class_weight = class_weight
+
+    # -- data ------------------------------------------------------------------
+    def _validate_fit_data(self, X, y, sample_weight, incremental, reset):
+        X, y = validate_data(
+            self, X, y, accept_sparse=["csr", "csc"], multi_output=True,
+            dtype=(np.float64, np.float32), reset=reset,
+        )  # fmt: skip
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        check_classification_targets(y)
+        self._update_classes(y, incremental)
+        lb = self._label_binarizer
+        if lb.y_type_ != "multilabel-indicator" and len(self.classes_) < 2:
+            raise ValueError(
+                "FFNClassifier needs samples of at least 2 classes in the data, "
+                f"but the data contains only one class: {self.classes_[0]!r}."
+            )
+        Y = lb.transform(y).astype(X.dtype)
+        sw = self._checked_sample_weight(sample_weight, X)
+        sw = self._with_class_weight(sw, y, incremental, X.dtype)
+        if sw is not None and not incremental and Y.shape[1] == 1:
+            weighted = np.unique(Y[sw > 0, 0])
+            if weighted.size < 2:
+                raise ValueError(
+                    "Only one class has non-zero sample weight; a classifier "
+                    "needs at least 2 classes with positive weight."
+                )
+        return X, Y, sw
+
+    def _update_classes(self, y, incremental):
+        """Define classes_ on a fresh fit; check them on warm_start/partial_fit."""
+        if not hasattr(self, "classes_") or (not self.warm_start and not incremental):
+            self._label_binarizer = LabelBinarizer().fit(y)
+            self.classes_ = self._label_binarizer.classes_
+            return
+        classes = unique_labels(y)
+        if self.warm_start:
+            if set(classes) != set(self.classes_):
+                raise ValueError(
+                    "warm_start can only be used where `y` has the same "
+                    "classes as in the previous call to fit. Previously "
+                    f"got {self.classes_}, `y` has {classes}"
+                )
+        elif len(np.setdiff1d(classes, self.classes_, assume_unique=True)):
+            raise ValueError(
+                "`y` has classes not in `self.classes_`. "
+                f"`self.classes_` has {self.classes_}. 'y' has {classes}."
+            )
+
+    def _with_class_weight(self, sw, y, incremental, dtype):
+        if self.class_weight is None:
+            return sw
+        if y.ndim != 1:
+            raise ValueError("class_weight is not supported for multilabel targets.")
+        if incremental and self.class_weight == "balanced":
+            raise ValueError(
+                "class_weight='balanced' is not supported for partial_fit: the "
+                "class frequencies of one batch are not those of the data. Pass "
+                "a dict of weights computed on the whole data instead."
+            )
+        cw = compute_sample_weight(self.class_weight, y).astype(dtype)
+        return cw if sw is None else sw * cw
+
+    def _head_name(self, Y):
+        return (
+            "log_loss"
+            if self._label_binarizer.y_type_ == "multiclass"
+            else ("binary_log_loss")
+        )
+
+    # -- prediction ------------------------------------------------------------
+    def _validate_predict_data(self, X):
+        return validate_data(self, X, accept_sparse=["csr", "csc"], reset=False)
+
+    def _labels_from_scores(self, scores):
+        head = get_head(self._head_name(None))
+        proba = head.link(scores)
+        if self.n_outputs_ == 1:
+            proba = proba.ravel()
+        return self._label_binarizer.inverse_transform(proba)
+
+    def _score_from_scores(self, scores, Y, sample_weight):
+        y_true = self._label_binarizer.inverse_transform(
+            Y.ravel() if Y.shape[1] == 1 else Y
+        )
+        return accuracy_score(
+            y_true, self._labels_from_scores(scores), sample_weight=sample_weight
+        )
+
+    def predict(self, X):
+        """Predict class labels (or label indicators, for multilabel targets).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_classes)
+        """
+        return self._labels_from_scores(self._scores(X))
+
+    def decision_function(self, X):
+        """Raw output scores (logits) of the network.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) for binary targets, else
+            (n_samples, n_outputs)
+        """
+        scores = self._scores(X)
+        return scores.ravel() if self.n_outputs_ == 1 else scores
+
+    def predict_proba(self, X):
+        """Class probabilities, ordered as ``classes_``; rows sum to 1.
+
+        For binary targets both columns come from the logit, ``sigmoid(-z)`` and
+        ``sigmoid(z)``, so a tiny probability keeps its relative precision
+        instead of being rounded as ``1 - p``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+        """
+        scores = self._scores(X)
+        if self.out_activation_ == "softmax":
+            return F.softmax(scores, axis=1)
+        if self.n_outputs_ == 1:
+            return F.sigmoid(np.hstack([-scores, scores]))
+        return F.sigmoid(scores)
+
+    def predict_log_proba(self, X):
+        """Log of the class probabilities, computed from the logits.
+
+        Uses log-softmax / log-sigmoid of the logits: finite wherever the true
+        value is, where ``np.log(predict_proba(X))`` underflows to ``-inf``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+        """
+        scores = self._scores(X)
+        if self.out_activation_ == "softmax":
+            return F.log_softmax(scores, axis=1)
+        if self.n_outputs_ == 1:
+            return F.log_sigmoid(np.hstack([-scores, scores]))
+        return F.log_sigmoid(scores)
+
+    # -- fitting ---------------------------------------------------------------
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the network to data matrix X and target(s) y.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Class labels, or a label indicator matrix for multilabel targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights; the loss is their weighted mean.
+
+        Returns
+        -------
+        self : FFNClassifier
+        """
+        return self._fit(X, y, sample_weight=sample_weight, incremental=False)
+
+    @available_if(lambda est: est._check_solver())
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None, classes=None):
+        """One epoch over the given data, continuing from the current weights.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        sample_weight : array-like of shape (n_samples,), default=None
+        classes : array of shape (n_classes,), default=None
+            All classes across calls; required on the first call.
+
+        Returns
+        -------
+        self : FFNClassifier
+        """
+        saved = dict(self.__dict__)
+        try:
+            if _check_partial_fit_first_call(self, classes):
+                self._label_binarizer = LabelBinarizer()
+                if type_of_target(y).startswith("multilabel"):
+                    self._label_binarizer.fit(y)
+                else:
+                    self._label_binarizer.fit(classes)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(saved)
+            raise
+        try:
+            return self._fit(X, y, sample_weight=sample_weight, incremental=True)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(saved)
+            raise
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags
+
+
+class FFNRegressor(RegressorMixin, BaseFFN):
+    __doc__ = _doc(
+        """Feed-forward network regressor: scikit-learn's MLPRegressor, and more.
+
+    Minimises half the squared error (identity output) or half the Poisson
+    deviance (``loss='poisson'``, exp output), with hand-written backprop.
+
+    Parameters
+    ----------%(params)s
+    loss : {'squared_error', 'poisson'}, default='squared_error'
+        The loss; 'poisson' uses a log link and requires ``y >= 0``.
+
+    Attributes
+    ----------%(attributes)s
+    See Also
+    --------
+    FFNClassifier : The classifier.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_regression
+    >>> from skffnn import FFNRegressor
+    >>> X, y = make_regression(n_samples=200, n_features=5, noise=1, random_state=0)
+    >>> reg = FFNRegressor((20,), solver="lbfgs", max_iter=2000, random_state=0)
+    >>> reg.fit(X, y).score(X, y) > 0.99
+    True
+    """
+    )
+
+    _parameter_constraints: dict = {
+        **BaseFFN._parameter_constraints,
+        "loss": [StrOptions({"squared_error", "poisson"})],
+    }
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        loss="squared_error",
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.loss = loss
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+
+    def _validate_fit_data(self, X, y, sample_weight, incremental, reset):
+        X, y = validate_data(
+            self, X, y, accept_sparse=["csr", "csc"], multi_output=True,
+            y_numeric=True, dtype=(np.float64, np.float32), reset=reset,
+        )  # fmt: skip
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        if self.loss == "poisson" and np.any(y < 0):
+            raise ValueError(
+                "loss='poisson' requires non-negative y, but y has negative "
+                f"values (min {y.min()})."
+            )
+        Y = y.reshape(y.shape[0], -1).astype(X.dtype)
+        return X, Y, self._checked_sample_weight(sample_weight, X)
+
+    def _head_name(self, Y):
+        return self.loss
+
+    def _validate_predict_data(self, X):
+        return validate_data(self, X, accept_sparse=["csr", "csc"], reset=False)
+
+    def _predictions_from_scores(self, scores):
+        pred = get_head(self.loss).link(scores)
+        return pred.ravel() if pred.shape[1] == 1 else pred
+
+    def _score_from_scores(self, scores, Y, sample_weight):
+        y_true = Y.ravel() if Y.shape[1] == 1 else Y
+        return r2_score(
+            y_true, self._predictions_from_scores(scores), sample_weight=sample_weight
+        )
+
+    def predict(self, X):
+        """Predict the target(s): the identity or exp of the output scores.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+        """
+        return self._predictions_from_scores(self._scores(X))
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the network to data matrix X and target(s) y.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights; the loss is their weighted mean.
+
+        Returns
+        -------
+        self : FFNRegressor
+        """
+        return self._fit(X, y, sample_weight=sample_weight, incremental=False)
+
+    @available_if(lambda est: est._check_solver())
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None):
+        """One epoch over the given data, continuing from the current weights.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self : FFNRegressor
+        """
+        return self._fit(X, y, sample_weight=sample_weight, incremental=True)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags

@@ -1,0 +1,116 @@
+"""Where each layer's weights and biases sit in the one flat parameter vector.
+
+The order is scikit-learn's ``_pack`` order: every layer's ``W`` (row-major,
+shape ``(n_in, n_out)``) first, then every layer's ``b``. A flat vector laid
+out this way can be handed to ``scipy.optimize`` as it is, and compared
+one-to-one with scikit-learn's packed parameters.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["Layout"]
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Offsets of the per-layer ``W`` and ``b`` blocks in a flat vector.
+
+    Parameters
+    ----------
+    layer_units : tuple of int
+        ``(n_features, n_hidden_1, ..., n_outputs)``.
+    """
+
+    layer_units: tuple[int, ...]
+
+    def __post_init__(self):
+        units = tuple(int(u) for u in self.layer_units)
+        if len(units) < 2 or min(units) < 1:
+            raise ValueError(
+                f"layer_units must hold at least 2 positive sizes, got {units}."
+            )
+        object.__setattr__(self, "layer_units", units)
+
+    @property
+    def n_layers(self) -> int:
+        """Number of affine layers (weight matrices)."""
+        return len(self.layer_units) - 1
+
+    @property
+    def shapes(self) -> list[tuple[int, int]]:
+        return list(zip(self.layer_units[:-1], self.layer_units[1:]))
+
+    @property
+    def n_weights(self) -> int:
+        """Length of the leading block that holds every ``W`` (penalised by L2)."""
+        return sum(i * o for i, o in self.shapes)
+
+    @property
+    def n_params(self) -> int:
+        return self.n_weights + sum(self.layer_units[1:])
+
+    def weight_slices(self) -> list[slice]:
+        bounds = np.cumsum([0] + [i * o for i, o in self.shapes])
+        return [slice(a, b) for a, b in itertools.pairwise(bounds)]
+
+    def bias_slices(self) -> list[slice]:
+        bounds = self.n_weights + np.cumsum([0, *self.layer_units[1:]])
+        return [slice(a, b) for a, b in itertools.pairwise(bounds)]
+
+    def unpack(self, theta: np.ndarray) -> tuple[list, list]:
+        """Zero-copy views ``(coefs, intercepts)`` into ``theta``."""
+        coefs = [
+            theta[s].reshape(shape)
+            for s, shape in zip(self.weight_slices(), self.shapes)
+        ]
+        intercepts = [theta[s] for s in self.bias_slices()]
+        return coefs, intercepts
+
+    def pack(self, coefs, intercepts, dtype=None) -> np.ndarray:
+        """A new flat vector holding copies of ``coefs`` and ``intercepts``."""
+        self.check_shapes(coefs, intercepts)
+        if dtype is None:
+            dtype = np.result_type(*coefs, *intercepts)
+        theta = np.empty(self.n_params, dtype=dtype)
+        W, b = self.unpack(theta)
+        for dst, src in zip(W + b, list(coefs) + list(intercepts)):
+            dst[...] = src
+        return theta
+
+    def check_shapes(self, coefs, intercepts) -> None:
+        """Raise a ValueError naming the first array whose shape does not fit."""
+        if len(coefs) != self.n_layers or len(intercepts) != self.n_layers:
+            raise ValueError(
+                f"Expected {self.n_layers} weight matrices and bias vectors, got "
+                f"{len(coefs)} and {len(intercepts)}."
+            )
+        for i, ((n_in, n_out), W, b) in enumerate(zip(self.shapes, coefs, intercepts)):
+            if np.shape(W) != (n_in, n_out):
+                raise ValueError(
+                    f"coefs_[{i}] has shape {np.shape(W)}, expected {(n_in, n_out)}."
+                )
+            if np.shape(b) != (n_out,):
+                raise ValueError(
+                    f"intercepts_[{i}] has shape {np.shape(b)}, expected {(n_out,)}."
+                )
+
+    def glorot_uniform(self, random_state, factors, dtype=np.float64) -> np.ndarray:
+        """Glorot-uniform initialisation drawn exactly as scikit-learn draws it.
+
+        Layer ``i`` draws ``W`` then ``b`` from ``U(-r, r)`` with
+        ``r = sqrt(factors[i] / (fan_in + fan_out))``, in float64, in layer
+        order; so the same ``random_state`` gives the same weights as
+        scikit-learn's MLP.
+        """
+        theta = np.empty(self.n_params, dtype=dtype)
+        W, b = self.unpack(theta)
+        for i, (n_in, n_out) in enumerate(self.shapes):
+            bound = np.sqrt(factors[i] / (n_in + n_out))
+            W[i][...] = random_state.uniform(-bound, bound, (n_in, n_out))
+            b[i][...] = random_state.uniform(-bound, bound, n_out)
+        return theta

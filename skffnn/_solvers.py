@@ -1,0 +1,234 @@
+"""Solvers on one flat vector: SGD (momentum, Nesterov, schedules), Adam, L-BFGS.
+
+The update rules are scikit-learn's, written as in-place vector operations in
+the same order of floating-point operations, so that a step from the same
+weights and gradient lands on bit-identical weights. The solvers see only a
+flat ``theta``, its gradient, and (for L-BFGS) a function ``theta -> (loss,
+grad)``; they know nothing of estimators.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.optimize
+
+__all__ = [
+    "AdamOptimizer",
+    "LbfgsResult",
+    "SGDOptimizer",
+    "minimize_lbfgs",
+]
+
+
+class _StochasticOptimizer:
+    """Learning-rate bookkeeping shared by SGD and Adam."""
+
+    def __init__(self, learning_rate_init: float):
+        self.learning_rate_init = learning_rate_init
+        self.learning_rate = float(learning_rate_init)
+
+    def iteration_ends(self, time_step: int) -> None:
+        """Hook called after each epoch with the number of samples seen so far."""
+
+    def trigger_stopping(self, msg: str, verbose: bool) -> bool:
+        """Whether to stop after ``n_iter_no_change`` epochs without improvement."""
+        if verbose:
+            print(msg + " Stopping.")
+        return True
+
+    def release(self) -> None:
+        """Drop the per-parameter state (it is rebuilt as zeros when needed)."""
+        self._state = None
+
+
+class SGDOptimizer(_StochasticOptimizer):
+    """Stochastic gradient descent with (Nesterov) momentum and LR schedules.
+
+    ``v <- momentum * v - lr * g``; then ``theta += v``, or with Nesterov's
+    momentum ``theta += momentum * v - lr * g``. Schedules as scikit-learn:
+    'constant'; 'invscaling', ``lr = lr_init / (t + 1) ** power_t`` with ``t``
+    the number of samples seen; 'adaptive', divide by 5 each time
+    ``n_iter_no_change`` epochs fail to improve, stop when ``lr <= 1e-6``.
+    """
+
+    def __init__(
+        self,
+        n_params: int,
+        dtype,
+        learning_rate_init: float = 0.1,
+        lr_schedule: str = "constant",
+        momentum: float = 0.9,
+        nesterov: bool = True,
+        power_t: float = 0.5,
+    ):
+        super().__init__(learning_rate_init)
+        self.lr_schedule = lr_schedule
+        self.momentum = momentum
+        self.nesterov = nesterov
+        self.power_t = power_t
+        self._shape = (n_params, np.dtype(dtype))
+        self._state = None
+
+    def _buffers(self):
+        if self._state is None:
+            n, dtype = self._shape
+            # velocity, lr * grad, Nesterov step
+            self._state = [np.zeros(n, dtype) for _ in range(3)]
+        return self._state
+
+    def step(self, theta: np.ndarray, grad: np.ndarray) -> None:
+        """Update ``theta`` in place."""
+        velocity, lr_grad, update = self._buffers()
+        np.multiply(grad, self.learning_rate, out=lr_grad)
+        velocity *= self.momentum
+        velocity -= lr_grad
+        if self.nesterov:
+            np.multiply(velocity, self.momentum, out=update)
+            update -= lr_grad
+            theta += update
+        else:
+            theta += velocity
+
+    def iteration_ends(self, time_step):
+        if self.lr_schedule == "invscaling":
+            self.learning_rate = (
+                float(self.learning_rate_init) / (time_step + 1) ** self.power_t
+            )
+
+    def trigger_stopping(self, msg, verbose):
+        if self.lr_schedule != "adaptive":
+            return super().trigger_stopping(msg, verbose)
+        if self.learning_rate <= 1e-6:
+            if verbose:
+                print(msg + " Learning rate too small. Stopping.")
+            return True
+        self.learning_rate /= 5.0
+        if verbose:
+            print(msg + f" Setting learning rate to {self.learning_rate:f}")
+        return False
+
+
+class AdamOptimizer(_StochasticOptimizer):
+    """Adam (Kingma and Ba, 2014) with scikit-learn's bias-corrected step size.
+
+    ``m <- b1 m + (1 - b1) g``, ``v <- b2 v + (1 - b2) g^2``,
+    ``lr_t = lr_init sqrt(1 - b2^t) / (1 - b1^t)``,
+    ``theta -= lr_t m / (sqrt(v) + epsilon)``.
+    """
+
+    def __init__(
+        self,
+        n_params: int,
+        dtype,
+        learning_rate_init: float = 0.001,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-8,
+    ):
+        super().__init__(learning_rate_init)
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.t = 0
+        self._shape = (n_params, np.dtype(dtype))
+        self._state = None
+
+    def _buffers(self):
+        if self._state is None:
+            n, dtype = self._shape
+            # first moment, second moment, two scratch vectors
+            self._state = [np.zeros(n, dtype) for _ in range(4)]
+        return self._state
+
+    def step(self, theta: np.ndarray, grad: np.ndarray) -> None:
+        """Update ``theta`` in place."""
+        m, v, s1, s2 = self._buffers()
+        self.t += 1
+        m *= self.beta_1
+        np.multiply(grad, 1 - self.beta_1, out=s1)
+        m += s1
+        v *= self.beta_2
+        np.square(grad, out=s1)
+        s1 *= 1 - self.beta_2
+        v += s1
+        self.learning_rate = (
+            self.learning_rate_init
+            * np.sqrt(1 - self.beta_2**self.t)
+            / (1 - self.beta_1**self.t)
+        )
+        np.sqrt(v, out=s1)
+        s1 += self.epsilon
+        np.multiply(m, -self.learning_rate, out=s2)
+        s2 /= s1
+        theta += s2
+
+
+@dataclass
+class LbfgsResult:
+    """What an L-BFGS run returns: final parameters, loss, and bookkeeping."""
+
+    theta: np.ndarray
+    loss: float
+    n_iter: int
+    n_fun: int
+    success: bool
+    message: str
+    loss_curve: list = field(default_factory=list)
+    interrupted: bool = False
+
+
+def minimize_lbfgs(
+    fun, theta0: np.ndarray, *, max_iter: int, max_fun: int, tol: float, verbose=0
+) -> LbfgsResult:
+    """Minimise ``fun: theta -> (loss, grad)`` with scipy's L-BFGS-B.
+
+    ``theta0``'s dtype is kept for every call of ``fun`` (float32 networks stay
+    float32; scipy itself works in float64). With ``verbose``, each iteration
+    prints ``Iteration N, loss = ...``. A KeyboardInterrupt stops the run and
+    returns the best parameters evaluated so far with ``interrupted=True``.
+    """
+    dtype = theta0.dtype
+    theta = theta0.copy()
+    best = {"loss": np.inf, "theta": theta0.copy(), "n_fun": 0}
+    curve: list[float] = []
+
+    def objective(x):
+        theta[...] = x
+        loss, grad = fun(theta)
+        best["n_fun"] += 1
+        if np.isfinite(loss) and loss < best["loss"]:
+            best["loss"] = loss
+            best["theta"][...] = theta
+        # scipy may keep the gradient it was given: hand it a fresh float64 copy.
+        return loss, grad.astype(np.float64)
+
+    def callback(intermediate_result):
+        curve.append(float(intermediate_result.fun))
+        if verbose:
+            print("Iteration %d, loss = %.8f" % (len(curve), curve[-1]))
+
+    try:
+        res = scipy.optimize.minimize(
+            objective,
+            theta0.astype(np.float64),
+            method="L-BFGS-B",
+            jac=True,
+            callback=callback,
+            options={"maxfun": max_fun, "maxiter": max_iter, "gtol": tol},
+        )
+    except KeyboardInterrupt:
+        return LbfgsResult(
+            best["theta"], best["loss"], len(curve), best["n_fun"], False,
+            "Training interrupted by user.", curve, interrupted=True,
+        )  # fmt: skip
+    return LbfgsResult(
+        res.x.astype(dtype),
+        float(res.fun),
+        int(res.nit),
+        int(res.nfev),
+        bool(res.success),
+        str(res.message),
+        curve,
+    )

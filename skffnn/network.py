@@ -1,0 +1,262 @@
+"""The network: forward pass and hand-written backpropagation on one flat vector.
+
+Notation follows the lecture. For layers ``l = 1..L``::
+
+    z(l) = a(l-1) @ W(l) + b(l)        # the affine gate (mul, then add)
+    a(l) = f_l(z(l))                   # the activation gate, hidden layers only
+    a(0) = X,  z(L) = raw output scores (logits)
+
+Rows are samples, so ``W(l)`` has shape ``(n_in, n_out)`` (scikit-learn's
+``coefs_`` convention, the transpose of the lecture's ``W a``).
+
+Backward, gate by gate, *downstream = upstream x local*::
+
+    delta(L) = dLoss/dz(L) = (link(z(L)) - y) * w / sum(w)   # fused head
+    dW(l)    = a(l-1)^T @ delta(l)      # mul gate: each input gets upstream x other
+    db(l)    = sum_rows delta(l)        # add gate distributes; the bias is copied
+                                        # to every row, and a copy gate sums
+    da(l-1)  = delta(l) @ W(l)^T        # mul gate again, towards the input
+    delta(l-1) = da(l-1) * f'(z(l-1))   # activation gate (relu: a max gate routes)
+
+All weights and biases live in one contiguous vector ``theta`` (every ``W``
+first, then every ``b``); per-layer arrays are views into it, and the gradient
+is written into one flat vector of the same layout. Activations and deltas go
+into buffers allocated once per batch size and reused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import scipy.sparse as sp
+
+from ._activations import Gate, get_gate
+from ._layout import Layout
+from ._losses import Head, get_head
+
+__all__ = ["Network", "forward_scores"]
+
+# Rows per block when predicting: keeps hidden activations in cache-sized
+# blocks, so large inputs cost neither memory nor fresh-page faults.
+PREDICT_CHUNK = 4096
+
+
+def _matmul(a, b, out):
+    """``out[...] = a @ b`` without a temporary when ``a`` is dense."""
+    if sp.issparse(a):
+        out[...] = a @ b
+    else:
+        np.matmul(a, b, out=out)
+    return out
+
+
+def forward_scores(
+    X, coefs: Sequence, intercepts: Sequence, gates: Sequence[Gate]
+) -> np.ndarray:
+    """Raw output scores (logits) of the network given per-layer weights.
+
+    Parameters
+    ----------
+    X : {ndarray, sparse matrix} of shape (n_samples, n_features)
+    coefs, intercepts : sequences of arrays
+        ``coefs[l]`` of shape ``(n_in, n_out)``, ``intercepts[l]`` of ``(n_out,)``.
+    gates : sequence of Gate
+        One hidden-layer gate per hidden layer (``len(coefs) - 1`` of them).
+
+    Returns
+    -------
+    scores : ndarray of shape (n_samples, n_outputs)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skffnn._activations import get_gate
+    >>> W = [np.array([[1.0, -1.0]]), np.array([[1.0], [1.0]])]
+    >>> b = [np.zeros(2), np.zeros(1)]
+    >>> forward_scores(np.array([[2.0], [-3.0]]), W, b, [get_gate("relu")])
+    array([[2.],
+           [3.]])
+    """
+    n = X.shape[0]
+    dtype = np.result_type(coefs[0].dtype, X.dtype)
+    scores = np.empty((n, coefs[-1].shape[1]), dtype=dtype)
+    for start in range(0, max(n, 1), PREDICT_CHUNK):
+        rows = slice(start, min(start + PREDICT_CHUNK, n))
+        a = X[rows]
+        for layer, (W, b) in enumerate(zip(coefs, intercepts)):
+            last = layer == len(coefs) - 1
+            z = scores[rows] if last else np.empty((a.shape[0], W.shape[1]), dtype)
+            _matmul(a, W, out=z)
+            z += b
+            if not last:
+                a = gates[layer].forward(z)
+    return scores
+
+
+class Network:
+    """A feed-forward network on one flat parameter vector, usable without an estimator.
+
+    Parameters
+    ----------
+    layer_units : sequence of int
+        ``(n_features, n_hidden_1, ..., n_outputs)``.
+    activation : str or sequence of str, default='relu'
+        Hidden-layer activation: one name for every hidden layer or one per
+        hidden layer, from 'identity', 'logistic' (or 'sigmoid'), 'tanh',
+        'relu', 'softplus'.
+    loss : str, default='squared_error'
+        Output head (link fused with loss): 'squared_error' (identity),
+        'poisson' (exp), 'binary_log_loss' (sigmoid; binary and multilabel),
+        'log_loss' (softmax; multiclass).
+    dtype : dtype, default=np.float64
+        Arithmetic dtype of the forward and backward passes.
+
+    Attributes
+    ----------
+    layout : Layout
+        Where each ``W`` and ``b`` sits in the flat vector; ``layout.unpack``
+        gives zero-copy views.
+    n_params : int
+        Length of the flat parameter vector.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skffnn.network import Network
+    >>> net = Network([2, 3, 1], activation="tanh", loss="squared_error")
+    >>> theta = net.init_params(random_state=0)
+    >>> X = np.array([[0.0, 1.0], [1.0, 0.0]]); Y = np.array([[1.0], [0.0]])
+    >>> loss, grad = net.loss_and_gradient(theta, X, Y)
+    >>> grad.shape == theta.shape == (net.n_params,)
+    True
+    >>> net.forward(theta, X).shape
+    (2, 1)
+    """
+
+    def __init__(
+        self,
+        layer_units: Sequence[int],
+        activation: str | Sequence[str] = "relu",
+        loss: str = "squared_error",
+        dtype=np.float64,
+    ):
+        self.layout = Layout(tuple(layer_units))
+        n_hidden = self.layout.n_layers - 1
+        if isinstance(activation, str):
+            activation = [activation] * n_hidden
+        activation = list(activation)
+        if len(activation) != n_hidden:
+            raise ValueError(
+                f"Got {len(activation)} activations for {n_hidden} hidden layers."
+            )
+        self.gates: list[Gate] = [get_gate(a) for a in activation]
+        self.head: Head = get_head(loss)
+        self.dtype = np.dtype(dtype)
+        self._buffers: dict[int, list[np.ndarray]] = {}
+
+    @property
+    def n_params(self) -> int:
+        return self.layout.n_params
+
+    def init_params(self, random_state=None, factors=None) -> np.ndarray:
+        """Glorot-uniform parameters, drawn as scikit-learn's MLP draws them.
+
+        ``factors[l]`` sets layer ``l``'s bound ``sqrt(factor / (fan_in +
+        fan_out))``; by default each layer takes its activation's factor (the
+        last layer the last hidden layer's).
+        """
+        from sklearn.utils import check_random_state
+
+        if factors is None:
+            names = [g.init_factor for g in self.gates] or [6.0]
+            factors = [*names, names[-1]]
+        rng = check_random_state(random_state)
+        return self.layout.glorot_uniform(rng, factors, dtype=self.dtype)
+
+    def forward(self, theta: np.ndarray, X) -> np.ndarray:
+        """Raw output scores (logits) for ``X``: shape ``(n_samples, n_outputs)``."""
+        coefs, intercepts = self.layout.unpack(theta)
+        return forward_scores(X, coefs, intercepts, self.gates)
+
+    def predict(self, theta: np.ndarray, X) -> np.ndarray:
+        """The head's link applied to the scores (probabilities, or the mean)."""
+        return self.head.link(self.forward(theta, X))
+
+    def _workspace(self, n_rows: int) -> list[np.ndarray]:
+        """Per-layer output buffers and delta buffers for a batch of ``n_rows``."""
+        ws = self._buffers.get(n_rows)
+        if ws is None:
+            if len(self._buffers) >= 4:  # e.g. full batch + remainder + validation
+                self._buffers.clear()
+            units = self.layout.layer_units
+            outs = [np.empty((n_rows, u), self.dtype) for u in units[1:]]
+            deltas = [np.empty((n_rows, u), self.dtype) for u in units[1:-1]]
+            ws = self._buffers[n_rows] = outs + deltas
+        return ws
+
+    def loss_and_gradient(
+        self,
+        theta: np.ndarray,
+        X,
+        Y: np.ndarray,
+        sample_weight: np.ndarray | None = None,
+        *,
+        alpha: float = 0.0,
+        out: np.ndarray | None = None,
+    ) -> tuple[float, np.ndarray]:
+        """Loss and its gradient with respect to ``theta`` (one flat vector).
+
+        The loss is the head's weighted mean loss plus the L2 penalty
+        ``0.5 * alpha * ||W||^2 / sum(w)`` on the weights (not the biases), as
+        in scikit-learn; ``sum(w)`` is ``n_samples`` without sample weights.
+
+        Parameters
+        ----------
+        theta : ndarray of shape (n_params,)
+        X : {ndarray, sparse matrix} of shape (n_samples, n_features)
+        Y : ndarray of shape (n_samples, n_outputs)
+            Targets in the network's dtype (one-hot or indicator for classifiers).
+        sample_weight : ndarray of shape (n_samples,), default=None
+        alpha : float, default=0.0
+        out : ndarray of shape (n_params,), default=None
+            Where to write the gradient; a new array when None.
+
+        Returns
+        -------
+        loss : float
+        grad : ndarray of shape (n_params,)
+        """
+        L = self.layout.n_layers
+        n = X.shape[0]
+        ws = self._workspace(n)
+        outs, delta_bufs = ws[:L], ws[L:]
+        W, b = self.layout.unpack(theta)
+        grad = np.empty_like(theta) if out is None else out
+        gW, gb = self.layout.unpack(grad)
+
+        # Forward, keeping every layer's output a(l) for the backward pass.
+        a = [X]
+        for layer in range(L):
+            z = _matmul(a[layer], W[layer], out=outs[layer])
+            z += b[layer]
+            a.append(self.gates[layer].forward(z) if layer < L - 1 else z)
+
+        sw_sum = n if sample_weight is None else float(sample_weight.sum())
+        theta_w = theta[: self.layout.n_weights]
+        loss = self.head.loss(a[L], Y, sample_weight)
+        loss += 0.5 * alpha * float(theta_w @ theta_w) / sw_sum
+
+        # Backward: the head seeds delta(L) in place of the logits.
+        delta = self.head.seed_gradient(a[L], Y, sample_weight, out=a[L])
+        for layer in range(L - 1, -1, -1):
+            _matmul(a[layer].T, delta, out=gW[layer])
+            np.sum(delta, axis=0, out=gb[layer])
+            if layer > 0:
+                upstream = np.matmul(delta, W[layer].T, out=delta_bufs[layer - 1])
+                delta = self.gates[layer - 1].backward(upstream, a[layer])
+
+        if alpha:
+            grad_w = grad[: self.layout.n_weights]
+            grad_w += theta_w * grad.dtype.type(alpha / sw_sum)
+        return loss, grad
