@@ -31,7 +31,7 @@ import scipy.special
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from skffnn import functional as F  # noqa: E402
+from skffnn import functional as F
 
 # (name, skffnn function, reference name, reference function)
 CASES: list[tuple[str, Callable, str, Callable]] = [

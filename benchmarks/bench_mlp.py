@@ -14,7 +14,6 @@ import argparse
 import functools
 import json
 import os
-import resource
 import subprocess
 import sys
 import time
@@ -359,6 +358,15 @@ RUNNERS = {"stochastic": run_stochastic, "lbfgs": run_lbfgs, "inference": run_in
 # --------------------------------------------------------------------------
 
 
+def _status_bytes(field: str) -> int:
+    """VmRSS / VmHWM of this process: the memory of *this* exec'd image only."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
 def memory_child(lib_name: str, rows: int, cols: int) -> None:
     """Fit one sgd epoch on a float32 X of rows x cols; print JSON facts.
 
@@ -366,45 +374,63 @@ def memory_child(lib_name: str, rows: int, cols: int) -> None:
     the process holds X plus the interpreter and the imported library.
     """
     (lib,) = h.load_libraries([lib_name])
+    runtime = _status_bytes("VmRSS")
     rng = np.random.default_rng(0)
     X = rng.standard_normal((rows, cols), dtype=np.float32)
     y = rng.integers(0, 10, rows)
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    before_fit = _status_bytes("VmHWM")
     wl = Workload("memory", "stochastic", "clf", None, (64,), 256, 1, 1)
     seconds, _ = h.timed_fit(lib, "clf", mlp_params(wl, "sgd", 1), X, y)
-    print(json.dumps({"x_bytes": X.nbytes, "before_fit": before, "fit_s": seconds}))
+    facts = {"x_bytes": X.nbytes, "runtime": runtime, "before_fit": before_fit}
+    facts.update(fit_s=seconds, vm_hwm=_status_bytes("VmHWM"))
+    print(json.dumps(facts))
+
+
+# Runs the memory child and reports RUSAGE_CHILDREN. The hop through this
+# small launcher matters: a child's ru_maxrss starts at its parent's RSS at
+# fork/exec time (Linux carries the high-water mark across exec), so children
+# spawned straight from the benchmark (torch and data loaded: ~0.6 GB) would
+# all report at least that. One child per launcher also avoids
+# RUSAGE_CHILDREN's max-over-all-children hiding a smaller later child.
+_LAUNCHER = """
+import json, resource, subprocess, sys
+run = subprocess.run(sys.argv[1:], stdout=subprocess.PIPE, text=True)
+peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+print(json.dumps({"rc": run.returncode, "peak": peak, "out": run.stdout}))
+"""
 
 
 def run_memory(ctx: Context) -> list[dict]:
     rows, cols = _scale(MEMORY_ROWS, ctx.quick), MEMORY_COLS
     results = []
     for lib in ctx.libs:
-        cmd = [sys.executable, os.path.abspath(__file__), "--memory-child", lib.name]
-        cmd += ["--memory-shape", f"{rows}x{cols}"]
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
-        out = proc.stdout.read()
-        # wait4 gives this child's own rusage; RUSAGE_CHILDREN would report
-        # the maximum over *all* children so far and hide a smaller later one.
-        _, status, usage = os.wait4(proc.pid, 0)
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        if proc.returncode:
-            h.log(f"memory child for {lib.name} failed ({proc.returncode})")
+        child = [sys.executable, os.path.abspath(__file__), "--memory-child"]
+        child += [lib.name, "--memory-shape", f"{rows}x{cols}"]
+        launcher = [sys.executable, "-c", _LAUNCHER, *child]
+        done = subprocess.run(launcher, stdout=subprocess.PIPE, text=True)
+        report = json.loads(done.stdout)
+        if report["rc"]:
+            h.log(f"memory child for {lib.name} failed ({report['rc']})")
             continue
-        facts = json.loads(out.strip().splitlines()[-1])
-        peak = usage.ru_maxrss * 1024
-        results.append(
-            {
-                "workload": "memory",
-                "library": lib.name,
-                "x_gb": facts["x_bytes"] / 1e9,
-                "peak_mb": peak / 2**20,
-                "extra_mb": (peak - facts["x_bytes"]) / 2**20,
-                "fit_extra_mb": (peak - facts["before_fit"]) / 2**20,
-                "fit_s": facts["fit_s"],
-            }
-        )
-        h.log(f"memory {lib.name}: peak {peak / 2**20:.0f} MiB")
+        results.append(memory_row(lib.name, report))
+        h.log(f"memory {lib.name}: peak {report['peak'] / 2**20:.0f} MiB")
     return results
+
+
+def memory_row(name: str, report: dict) -> dict:
+    facts = json.loads(report["out"].strip().splitlines()[-1])
+    peak, x_bytes = report["peak"], facts["x_bytes"]
+    return {
+        "workload": "memory",
+        "library": name,
+        "x_gb": x_bytes / 1e9,
+        "peak_mb": peak / 2**20,
+        "vm_hwm_mb": facts["vm_hwm"] / 2**20,
+        "runtime_mb": facts["runtime"] / 2**20,
+        "extra_mb": (peak - x_bytes) / 2**20,
+        "fit_extra_mb": (peak - facts["before_fit"]) / 2**20,
+        "fit_s": facts["fit_s"],
+    }
 
 
 # --------------------------------------------------------------------------
@@ -465,6 +491,8 @@ TABLES = {
         C("library", "library", align="<"),
         C("X GB", "x_gb", "{:.2f}"),
         C("peak RSS MiB", "peak_mb", "{:.0f}"),
+        C("VmHWM MiB", "vm_hwm_mb", "{:.0f}"),
+        C("runtime MiB", "runtime_mb", "{:.0f}"),
         C("extra beyond X MiB", "extra_mb", "{:.0f}"),
         C("added by fit MiB", "fit_extra_mb", "{:.0f}"),
         C("fit s", "fit_s", "{:.1f}"),

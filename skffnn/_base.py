@@ -8,6 +8,7 @@ store the fitted attributes as views into the final theta.
 
 from __future__ import annotations
 
+import copy
 import warnings
 from numbers import Integral, Real
 
@@ -105,14 +106,32 @@ class BaseFFN(BaseEstimator):
         return [*factors, factors[-1]]
 
     # -- fit -------------------------------------------------------------------
-    def _fit(self, X, y, sample_weight=None, incremental=False):
+    def _saved_state(self) -> dict:
+        """A copy of ``__dict__`` that training cannot change in place.
+
+        Training appends to the fitted lists (``loss_curve_``, ...) and, in
+        ``partial_fit``, updates the optimizer's moment vectors in place: those
+        are copied, the rest (replaced, never mutated) is shared.
+        """
         saved = dict(self.__dict__)
+        for key, value in saved.items():
+            if key.endswith("_") and isinstance(value, list):
+                saved[key] = list(value)
+        if "_optimizer" in saved:
+            saved["_optimizer"] = copy.deepcopy(saved["_optimizer"])
+        return saved
+
+    def _restore_state(self, saved: dict) -> None:
+        self.__dict__.clear()
+        self.__dict__.update(saved)
+
+    def _fit(self, X, y, sample_weight=None, incremental=False):
+        saved = self._saved_state()
         try:
             return self._fit_unsafe(X, y, sample_weight, incremental)
         except BaseException:
             # A failed call leaves a fitted model exactly as it was.
-            self.__dict__.clear()
-            self.__dict__.update(saved)
+            self._restore_state(saved)
             raise
 
     def _fit_unsafe(self, X, y, sample_weight, incremental):
@@ -190,7 +209,10 @@ class BaseFFN(BaseEstimator):
     # -- solvers ---------------------------------------------------------------
     def _fit_lbfgs(self, net, theta, X, Y, sample_weight):
         def fun(t):
-            return net.loss_and_gradient(t, X, Y, sample_weight, alpha=self.alpha)
+            # A trial point of the line search may overflow: L-BFGS-B handles
+            # the non-finite loss by backtracking, so stay silent about it.
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                return net.loss_and_gradient(t, X, Y, sample_weight, alpha=self.alpha)
 
         res = minimize_lbfgs(
             fun, theta, max_iter=self.max_iter, max_fun=self.max_fun, tol=self.tol,
@@ -279,14 +301,17 @@ class BaseFFN(BaseEstimator):
     def _validation_score_and_loss(self, theta, net, valid):
         Xv, Yv, swv = valid
         coefs, intercepts = net.layout.unpack(theta)
+        # Huge but finite scores may overflow in the metric (a squared
+        # residual): the score is then non-finite, which counts as no
+        # improvement, rather than a floating-point warning.
         with np.errstate(all="ignore"):
             scores = forward_scores(Xv, coefs, intercepts, net.gates)
-        if not np.isfinite(scores).all():
-            return float("nan"), float("nan")
-        return (
-            float(self._score_from_scores(scores, Yv, swv)),
-            float(net.head.loss(scores, Yv, swv)),
-        )
+            if not np.isfinite(scores).all():
+                return float("nan"), float("nan")
+            return (
+                float(self._score_from_scores(scores, Yv, swv)),
+                float(net.head.loss(scores, Yv, swv)),
+            )
 
     # -- prediction ------------------------------------------------------------
     def _scores(self, X):

@@ -442,7 +442,7 @@ class FFNClassifier(ClassifierMixin, BaseFFN):
         -------
         self : FFNClassifier
         """
-        saved = dict(self.__dict__)
+        saved = self._saved_state()
         try:
             if _check_partial_fit_first_call(self, classes):
                 self._label_binarizer = LabelBinarizer()
@@ -450,15 +450,9 @@ class FFNClassifier(ClassifierMixin, BaseFFN):
                     self._label_binarizer.fit(y)
                 else:
                     self._label_binarizer.fit(classes)
-        except BaseException:
-            self.__dict__.clear()
-            self.__dict__.update(saved)
-            raise
-        try:
             return self._fit(X, y, sample_weight=sample_weight, incremental=True)
         except BaseException:
-            self.__dict__.clear()
-            self.__dict__.update(saved)
+            self._restore_state(saved)
             raise
 
     def __sklearn_tags__(self):

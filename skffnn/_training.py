@@ -81,12 +81,18 @@ class StochasticTrainer:
         """One gradient step; returns the batch loss (None if skipped)."""
         if swb is not None and not swb.sum() > 0:
             return None  # a batch of zero total weight carries no gradient
-        loss, grad = self.net.loss_and_gradient(
-            self.theta, Xb, Yb, swb, alpha=self.est.alpha, out=self.grad
-        )
-        if not (np.isfinite(loss) and np.isfinite(grad).all()):
-            raise _Diverged(loss)
-        self.opt.step(self.theta, grad)
+        # Overflow on the way to divergence is detected below, by the
+        # finiteness check, and reported as one DivergenceWarning; not as
+        # floating-point RuntimeWarnings (or errors under np.errstate).
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            loss, grad = self.net.loss_and_gradient(
+                self.theta, Xb, Yb, swb, alpha=self.est.alpha, out=self.grad
+            )
+            if not (np.isfinite(loss) and np.isfinite(grad).all()):
+                raise _Diverged(loss)
+            # The last weights whose loss and gradient were finite.
+            np.copyto(self.last_good, self.theta)
+            self.opt.step(self.theta, grad)
         return loss
 
     # -- one epoch -----------------------------------------------------------
@@ -111,7 +117,6 @@ class StochasticTrainer:
             est.n_iter_ = 0
         try:
             for _ in range(1 if incremental else est.max_iter):
-                np.copyto(self.last_good, self.theta)
                 if est.shuffle:
                     order = sk_shuffle(order, random_state=self.rng)
                 try:
@@ -181,7 +186,8 @@ class StochasticTrainer:
         est.validation_loss_curve_.append(val_loss)
         if est.verbose:
             print(f"Validation score: {score:f}")
-        if score < est.best_validation_score_ + est.tol:
+        # A NaN score (non-finite predictions) counts as no improvement.
+        if not score >= est.best_validation_score_ + est.tol:
             est._no_improvement_count += 1
         else:
             est._no_improvement_count = 0
@@ -192,9 +198,11 @@ class StochasticTrainer:
     def _diverged(self, loss, valid):
         """Stop at the first non-finite loss or gradient, keeping finite weights."""
         est = self.est
-        if not np.isfinite(self.theta).all():
-            np.copyto(self.theta, self.last_good)
+        # theta is where the loss or gradient stopped being finite: go back
+        # to the weights of the last step whose loss and gradient were finite.
+        np.copyto(self.theta, self.last_good)
         est.n_iter_ += 1
+        est.loss_ = float(loss)
         est.loss_curve_.append(float(loss))
         if valid is not None:
             est.validation_scores_.append(float("nan"))

@@ -23,6 +23,7 @@ See ``docs/stable_math.md`` for the derivations and measured accuracy.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from typing import Any
@@ -161,6 +162,17 @@ def _exp_neg_abs(x: np.ndarray, e: np.ndarray) -> np.ndarray:
     np.abs(x, out=e)
     np.negative(e, out=e)
     return np.exp(e, out=e)
+
+
+def _quiet_underflow(func: Callable) -> Callable:
+    """Silence underflow: a result rounded to 0 or a subnormal is correct."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        with np.errstate(under="ignore"):
+            return func(*args, **kwargs)
+
+    return wrapper
 
 
 # --------------------------------------------------------------------------
@@ -383,7 +395,8 @@ def relu(x: ArrayLike, *, out: np.ndarray | None = None) -> FloatArray:
     array([0., 0., 3.])
     """
     a = _exact_input(x, out)
-    return _return(np.maximum(a, np.zeros((), a.dtype), out=out), a)
+    result = np.maximum(a, np.zeros((), a.dtype), out=out)
+    return result if out is not None else _return(result, a)
 
 
 # --------------------------------------------------------------------------
@@ -520,8 +533,10 @@ def sigmoid_grad(x: ArrayLike, *, out: np.ndarray | None = None) -> FloatArray:
 
 
 def _sigmoid_grad_from_output_kernel(y, out, t):
-    np.subtract(1.0, y, out=t)
-    np.multiply(y, t, out=out)
+    # Only a y far outside [0, 1] overflows, to the correctly rounded -inf.
+    with np.errstate(over="ignore"):
+        np.subtract(1.0, y, out=t)
+        np.multiply(y, t, out=out)
 
 
 def sigmoid_grad_from_output(
@@ -610,9 +625,11 @@ def tanh_grad(x: ArrayLike, *, out: np.ndarray | None = None) -> FloatArray:
 def _tanh_grad_from_output_kernel(y, out, t, u):
     # (1 - y) * (1 + y) equals 1 - y*y, but 1 - y is exact near y = 1
     # (Sterbenz), where 1 - y*y would cancel the rounding error of y*y.
-    np.subtract(1.0, y, out=t)
-    np.add(1.0, y, out=u)
-    np.multiply(t, u, out=out)
+    # Only a y far outside [-1, 1] overflows, to the correctly rounded -inf.
+    with np.errstate(over="ignore"):
+        np.subtract(1.0, y, out=t)
+        np.add(1.0, y, out=u)
+        np.multiply(t, u, out=out)
 
 
 def tanh_grad_from_output(y: ArrayLike, *, out: np.ndarray | None = None) -> FloatArray:
@@ -667,7 +684,8 @@ def relu_grad(x: ArrayLike, *, out: np.ndarray | None = None) -> FloatArray:
     array([0., 0., 1.])
     """
     a = _exact_input(x, out)
-    return _return(np.heaviside(a, np.zeros((), a.dtype), out=out), a)
+    result = np.heaviside(a, np.zeros((), a.dtype), out=out)
+    return result if out is not None else _return(result, a)
 
 
 def relu_grad_from_output(y: ArrayLike, *, out: np.ndarray | None = None) -> FloatArray:
@@ -719,9 +737,12 @@ def softplus_grad(x: ArrayLike, *, out: np.ndarray | None = None) -> FloatArray:
 
 
 def _softplus_grad_from_output_kernel(y, out, t):
-    np.negative(y, out=t)
-    np.expm1(t, out=t)
-    np.negative(t, out=out)
+    # Only a y far below 0 (no softplus output) overflows, to the correctly
+    # rounded -inf.
+    with np.errstate(over="ignore"):
+        np.negative(y, out=t)
+        np.expm1(t, out=t)
+        np.negative(t, out=out)
 
 
 def softplus_grad_from_output(
@@ -780,7 +801,9 @@ class _Rows:
 
     def _cast(self, r: np.ndarray) -> FloatArray | np.floating:
         if self.dtype != _F64:
-            r = r.astype(self.dtype)
+            # x - max can exceed float32's range, whose true value is -inf.
+            with np.errstate(over="ignore"):
+                r = r.astype(self.dtype)
         return r[()] if r.ndim == 0 else r
 
     def restore(self, r: np.ndarray) -> FloatArray:
@@ -836,6 +859,7 @@ class _ShiftedRows:
         self.rest = self.e.sum(axis=1, keepdims=True)
 
 
+@_quiet_underflow
 def logsumexp(x: ArrayLike, axis: int | None = -1) -> FloatArray | np.floating:
     """``log(sum(exp(x)))`` along ``axis``, without overflow or lost digits.
 
@@ -874,6 +898,7 @@ def logsumexp(x: ArrayLike, axis: int | None = -1) -> FloatArray | np.floating:
     return r.restore_reduced(result)
 
 
+@_quiet_underflow
 def softmax(x: ArrayLike, axis: int | None = -1) -> FloatArray:
     """Softmax ``exp(x) / sum(exp(x))`` along ``axis``.
 
@@ -923,6 +948,7 @@ def _softmax_nonfinite(rows: np.ndarray) -> np.ndarray:
     return p
 
 
+@_quiet_underflow
 def log_softmax(x: ArrayLike, axis: int | None = -1) -> FloatArray:
     """Log of the softmax along ``axis``, computed as ``(x - max) - log1p(rest)``.
 
@@ -967,15 +993,27 @@ def log_softmax(x: ArrayLike, axis: int | None = -1) -> FloatArray:
 # --------------------------------------------------------------------------
 
 
-def _weighted_mean(per_sample: np.ndarray, sample_weight: ArrayLike | None) -> float:
+def _weighted_mean(losses: np.ndarray, sample_weight: ArrayLike | None) -> float:
+    """``np.average(losses, weights=sample_weight, axis=0).sum()``, as sklearn.
+
+    Without overflow: huge but finite losses (logits near 1e308) can overflow
+    the running sum although their mean is finite; then the weights are
+    normalised first, which keeps every partial sum below the largest loss.
+    """
+    n = losses.shape[0]
     if sample_weight is not None:
         sample_weight = np.asarray(sample_weight, dtype=np.float64)
-        if sample_weight.shape != per_sample.shape[:1]:
+        if sample_weight.shape != (n,):
             raise ValueError(
-                f"sample_weight has shape {sample_weight.shape}, expected "
-                f"{per_sample.shape[:1]}"
+                f"sample_weight has shape {sample_weight.shape}, expected ({n},)"
             )
-    return float(np.average(per_sample, weights=sample_weight, axis=0))
+    with np.errstate(over="ignore"):
+        mean = np.average(losses, weights=sample_weight, axis=0)
+        if not np.isfinite(mean).all() and np.isfinite(losses).all():
+            weights = np.full(n, 1.0 / n) if sample_weight is None else sample_weight
+            mean = (weights / weights.sum()) @ losses
+        # A sum over outputs beyond 1.8e308 is correctly rounded to inf.
+        return float(np.sum(mean))
 
 
 def _xlogy_free(coef: np.ndarray, value: np.ndarray) -> np.ndarray:
@@ -985,6 +1023,7 @@ def _xlogy_free(coef: np.ndarray, value: np.ndarray) -> np.ndarray:
     return product
 
 
+@_quiet_underflow
 def binary_log_loss(
     y: ArrayLike, logits: ArrayLike, sample_weight: ArrayLike | None = None
 ) -> float:
@@ -1029,11 +1068,12 @@ def binary_log_loss(
     if z.ndim not in (1, 2):
         raise ValueError("y and logits must be 1-D or 2-D")
     loss = _xlogy_free(yy, softplus(-z))
-    loss += _xlogy_free(1.0 - yy, softplus(z))
-    per_sample = loss.sum(axis=1) if loss.ndim == 2 else loss
-    return _weighted_mean(per_sample, sample_weight)
+    with np.errstate(over="ignore"):  # a loss beyond 1.8e308 is inf
+        loss += _xlogy_free(1.0 - yy, softplus(z))
+    return _weighted_mean(loss, sample_weight)
 
 
+@_quiet_underflow
 def multinomial_log_loss(
     Y: ArrayLike, logits: ArrayLike, sample_weight: ArrayLike | None = None
 ) -> float:
@@ -1068,5 +1108,6 @@ def multinomial_log_loss(
         raise ValueError(
             f"Y and logits must be 2-D of the same shape, got {YY.shape} and {z.shape}"
         )
-    per_sample = -_xlogy_free(YY, log_softmax(z, axis=1)).sum(axis=1)
+    with np.errstate(over="ignore"):  # a loss beyond 1.8e308 is inf
+        per_sample = -_xlogy_free(YY, log_softmax(z, axis=1)).sum(axis=1)
     return _weighted_mean(per_sample, sample_weight)

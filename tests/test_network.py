@@ -1,0 +1,245 @@
+"""The network: backprop against finite differences, forward and SGD against sklearn."""
+
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.neural_network import MLPClassifier, MLPRegressor
+
+from skffnn._layout import Layout
+from skffnn._solvers import AdamOptimizer, SGDOptimizer
+from skffnn.network import Network
+from skffnn.utils import check_gradient
+
+ACTIVATIONS = ["identity", "logistic", "tanh", "relu", "softplus"]
+LOSSES = ["squared_error", "poisson", "binary_log_loss", "log_loss"]
+
+
+def _targets(loss, rng, n, k):
+    if loss == "squared_error":
+        return rng.normal(size=(n, k))
+    if loss == "poisson":
+        return rng.poisson(2.0, size=(n, k)).astype(float)
+    if loss == "binary_log_loss":
+        return rng.randint(2, size=(n, k)).astype(float)
+    return np.eye(k)[rng.randint(k, size=n)]
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+@pytest.mark.parametrize("loss", LOSSES)
+@pytest.mark.parametrize("depth", [1, 2, 3])
+def test_backprop_matches_finite_differences(activation, loss, depth):
+    rng = np.random.RandomState(depth)
+    units = [4] + [5] * (depth - 1) + [3]
+    net = Network(units, activation, loss)
+    X, Y = rng.normal(size=(7, 4)), _targets(loss, rng, 7, 3)
+    for sample_weight in (None, rng.uniform(0.1, 3.0, size=7)):
+        for alpha in (0.0, 0.7):
+            theta = net.init_params(rng)
+            err = check_gradient(net, theta, X, Y, sample_weight, alpha=alpha)
+            assert err < 1e-6, (sample_weight is not None, alpha, err)
+
+
+def test_per_layer_activations_backprop_matches_finite_differences():
+    rng = np.random.RandomState(0)
+    net = Network([3, 4, 5, 4, 2], ["relu", "softplus", "tanh"], "log_loss")
+    X, Y = rng.normal(size=(9, 3)), _targets("log_loss", rng, 9, 2)
+    assert check_gradient(net, net.init_params(0), X, Y, alpha=0.1) < 1e-6
+
+
+def test_gradient_check_detects_a_wrong_gradient(monkeypatch):
+    from skffnn import _activations
+
+    rng = np.random.RandomState(0)
+    net = Network([3, 4, 2], "tanh", "log_loss")
+    X, Y = rng.normal(size=(6, 3)), _targets("log_loss", rng, 6, 2)
+    # Forget the tanh gate's local gradient: backprop is now wrong.
+    monkeypatch.setattr(_activations.Gate, "backward", lambda self, up, a: up)
+    assert check_gradient(net, net.init_params(0), X, Y) > 1e-2
+
+
+def test_gradient_check_along_random_directions_agrees_with_coordinates():
+    rng = np.random.RandomState(0)
+    net = Network([5, 8, 3], "softplus", "binary_log_loss")
+    X, Y = rng.normal(size=(10, 5)), _targets("binary_log_loss", rng, 10, 3)
+    theta = net.init_params(0)
+    assert check_gradient(net, theta, X, Y, n_directions=5, random_state=0) < 1e-6
+
+
+def test_sparse_input_gives_the_dense_loss_and_gradient():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(8, 6)) * (rng.uniform(size=(8, 6)) < 0.3)
+    Y = _targets("log_loss", rng, 8, 3)
+    net = Network([6, 5, 3], "relu", "log_loss")
+    theta = net.init_params(0)
+    dense = net.loss_and_gradient(theta, X, Y, alpha=0.1)
+    for fmt in (sp.csr_matrix, sp.csc_matrix):
+        loss, grad = net.loss_and_gradient(theta, fmt(X), Y, alpha=0.1)
+        np.testing.assert_allclose(loss, dense[0], rtol=1e-14)
+        np.testing.assert_allclose(grad, dense[1], rtol=1e-12, atol=1e-15)
+
+
+def test_reused_buffers_do_not_leak_between_batches_of_different_sizes():
+    rng = np.random.RandomState(0)
+    net = Network([4, 6, 2], "tanh", "squared_error")
+    theta = net.init_params(0)
+    batches = [(rng.normal(size=(n, 4)), rng.normal(size=(n, 2))) for n in (5, 3, 5)]
+    first = [net.loss_and_gradient(theta, X, Y) for X, Y in batches]
+    fresh = Network([4, 6, 2], "tanh", "squared_error")
+    for (X, Y), (loss, grad) in zip(batches, first):
+        loss2, grad2 = fresh.loss_and_gradient(theta, X, Y)
+        assert loss == loss2
+        np.testing.assert_array_equal(grad, grad2)
+
+
+def test_float32_network_computes_in_float32():
+    rng = np.random.RandomState(0)
+    net = Network([4, 6, 3], "relu", "log_loss", dtype=np.float32)
+    theta = net.init_params(0)
+    assert theta.dtype == np.float32
+    X = rng.normal(size=(5, 4)).astype(np.float32)
+    Y = _targets("log_loss", rng, 5, 3).astype(np.float32)
+    _, grad = net.loss_and_gradient(theta, X, Y)
+    assert grad.dtype == np.float32
+    assert net.forward(theta, X).dtype == np.float32
+    ref = Network([4, 6, 3], "relu", "log_loss")
+    _, grad64 = ref.loss_and_gradient(theta.astype(np.float64), X, Y)
+    np.testing.assert_allclose(grad, grad64, rtol=1e-4, atol=1e-6)
+
+
+def test_layout_views_share_memory_with_the_flat_vector():
+    layout = Layout((3, 4, 2))
+    theta = np.arange(layout.n_params, dtype=float)
+    coefs, intercepts = layout.unpack(theta)
+    assert all(np.shares_memory(a, theta) for a in coefs + intercepts)
+    coefs[1][0, 0] = -1.0
+    assert theta[12] == -1.0  # W1 (3x4) comes first, then W2's first entry
+    np.testing.assert_array_equal(layout.pack(coefs, intercepts), theta)
+
+
+def test_layout_order_is_sklearns_packed_order():
+    mlp = MLPRegressor(hidden_layer_sizes=(4, 3), max_iter=5, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        mlp.fit(np.random.RandomState(0).normal(size=(20, 5)), np.arange(20.0))
+    packed = np.hstack([a.ravel() for a in mlp.coefs_ + mlp.intercepts_])
+    layout = Layout((5, 4, 3, 1))
+    np.testing.assert_array_equal(layout.pack(mlp.coefs_, mlp.intercepts_), packed)
+
+
+def _sklearn_at_init(cls, X, y, **params):
+    """A scikit-learn MLP holding its initial weights, by its public API.
+
+    One SGD step with a learning rate of 1e-300 changes no weight (the step is
+    far below half an ulp), so the weights stay exactly as initialised.
+    """
+    mlp = cls(**params)
+    mlp.set_params(solver="sgd", learning_rate_init=1e-300, momentum=0.0, max_iter=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        mlp.fit(X, y)
+    mlp.set_params(**params)
+    return mlp
+
+
+def test_initialisation_draws_sklearns_weights_for_the_same_seed():
+    X = np.random.RandomState(0).normal(size=(30, 5))
+    y = np.arange(30) % 3
+    for activation in ("relu", "logistic"):
+        mlp = _sklearn_at_init(
+            MLPClassifier, X, y, hidden_layer_sizes=(7, 4), activation=activation,
+            random_state=3,
+        )  # fmt: skip
+        net = Network([5, 7, 4, 3], activation, "log_loss")
+        coefs, intercepts = net.layout.unpack(net.init_params(random_state=3))
+        for a, b in zip(coefs + intercepts, mlp.coefs_ + mlp.intercepts_):
+            np.testing.assert_array_equal(a, b)
+
+
+def _fitted_sklearn(cls, activation, X, y, **kw):
+    est = cls(
+        hidden_layer_sizes=(6, 5), activation=activation, max_iter=30,
+        random_state=0, **kw,
+    )  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return est.fit(X, y)
+
+
+@pytest.mark.parametrize("activation", ["identity", "logistic", "tanh", "relu"])
+def test_forward_pass_equals_sklearns_given_the_same_weights(activation):
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(50, 4))
+    cases = [
+        (MLPClassifier, rng.randint(3, size=50), "log_loss", "predict_proba"),
+        (MLPClassifier, rng.randint(2, size=50), "binary_log_loss", None),
+        (MLPRegressor, rng.normal(size=50), "squared_error", "predict"),
+    ]
+    for cls, y, loss, method in cases:
+        mlp = _fitted_sklearn(cls, activation, X, y)
+        units = [4, 6, 5, mlp.n_outputs_]
+        net = Network(units, activation, loss)
+        theta = net.layout.pack(mlp.coefs_, mlp.intercepts_)
+        ours = net.predict(theta, X)
+        if method is None:  # binary: sklearn's positive-class column
+            theirs = mlp.predict_proba(X)[:, 1:]
+        else:
+            theirs = getattr(mlp, method)(X).reshape(ours.shape)
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-15)
+
+
+def _one_epoch_like_sklearn(cls, X, y, net, Y, optimizer, batch_size, **params):
+    """Run one epoch from sklearn's initial weights in both; return both thetas."""
+    mlp = _sklearn_at_init(cls, X, y, **params)
+    theta = net.layout.pack(mlp.coefs_, mlp.intercepts_)
+    mlp.set_params(warm_start=True, max_iter=1, shuffle=False, batch_size=batch_size)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        mlp.fit(X, y)
+    for start in range(0, X.shape[0], batch_size):
+        rows = slice(start, start + batch_size)
+        _, grad = net.loss_and_gradient(theta, X[rows], Y[rows], alpha=mlp.alpha)
+        optimizer.step(theta, grad)
+    return theta, net.layout.pack(mlp.coefs_, mlp.intercepts_)
+
+
+@pytest.mark.parametrize("nesterov", [False, True])
+@pytest.mark.parametrize("momentum", [0.0, 0.9])
+def test_one_sgd_epoch_lands_on_sklearns_weights(momentum, nesterov):
+    """From the same weights, one epoch of minibatch SGD with shuffle=False."""
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(103, 6)), rng.randint(3, size=103)
+    net = Network([6, 8, 5, 3], "tanh", "log_loss")
+    opt = SGDOptimizer(net.n_params, np.float64, 0.05, "constant", momentum, nesterov)
+    ours, theirs = _one_epoch_like_sklearn(
+        MLPClassifier, X, y, net, np.eye(3)[y], opt, 20,
+        hidden_layer_sizes=(8, 5), activation="tanh", solver="sgd",
+        learning_rate_init=0.05, momentum=momentum, nesterovs_momentum=nesterov,
+        alpha=1e-3, random_state=0,
+    )  # fmt: skip
+    np.testing.assert_allclose(ours, theirs, rtol=0, atol=1e-10)
+
+
+def test_one_adam_epoch_lands_on_sklearns_weights():
+    rng = np.random.RandomState(1)
+    X, y = rng.normal(size=(64, 5)), rng.normal(size=64)
+    net = Network([5, 7, 1], "relu", "squared_error")
+    opt = AdamOptimizer(net.n_params, np.float64, 0.01)
+    ours, theirs = _one_epoch_like_sklearn(
+        MLPRegressor, X, y, net, y[:, None], opt, 16,
+        hidden_layer_sizes=(7,), solver="adam", learning_rate_init=0.01,
+        random_state=0,
+    )  # fmt: skip
+    np.testing.assert_allclose(ours, theirs, rtol=0, atol=1e-12)
+
+
+def test_network_rejects_a_wrong_number_of_activations():
+    with pytest.raises(ValueError, match="2 activations for 1 hidden layers"):
+        Network([3, 4, 2], ["relu", "tanh"])
+
+
+def test_network_rejects_an_unknown_activation_by_name():
+    with pytest.raises(ValueError, match="Unknown activation 'swish'"):
+        Network([3, 4, 2], "swish")

@@ -1,0 +1,126 @@
+"""Solvers: update rules in closed form, L-BFGS bookkeeping, dtype handling."""
+
+import numpy as np
+import pytest
+
+from skffnn._solvers import AdamOptimizer, SGDOptimizer, minimize_lbfgs
+from skffnn.network import Network
+
+
+def test_sgd_without_momentum_steps_against_the_gradient():
+    theta, grad = np.array([1.0, -2.0]), np.array([0.5, 4.0])
+    SGDOptimizer(2, np.float64, 0.1, momentum=0.0, nesterov=False).step(theta, grad)
+    np.testing.assert_allclose(theta, [1.0 - 0.05, -2.0 - 0.4])
+
+
+@pytest.mark.parametrize("nesterov", [False, True])
+def test_sgd_momentum_matches_the_closed_form_over_two_steps(nesterov):
+    lr, mu = 0.1, 0.9
+    g1, g2 = np.array([1.0, 2.0]), np.array([-3.0, 0.5])
+    theta = np.zeros(2)
+    opt = SGDOptimizer(2, np.float64, lr, momentum=mu, nesterov=nesterov)
+    opt.step(theta, g1)
+    opt.step(theta, g2)
+    v1 = -lr * g1
+    v2 = mu * v1 - lr * g2
+    if nesterov:
+        expected = (mu * v1 - lr * g1) + (mu * v2 - lr * g2)
+    else:
+        expected = v1 + v2
+    np.testing.assert_allclose(theta, expected, rtol=1e-15)
+
+
+def test_invscaling_learning_rate_follows_power_t():
+    opt = SGDOptimizer(1, np.float64, 0.5, "invscaling", power_t=0.25)
+    opt.iteration_ends(15)
+    assert opt.learning_rate == 0.5 / 16**0.25
+
+
+def test_adaptive_learning_rate_divides_by_five_then_stops():
+    opt = SGDOptimizer(1, np.float64, 1e-5, "adaptive")
+    assert opt.trigger_stopping("no improvement", verbose=False) is False
+    assert opt.learning_rate == pytest.approx(2e-6)
+    assert opt.trigger_stopping("no improvement", verbose=False) is False
+    assert opt.trigger_stopping("no improvement", verbose=False) is True
+
+
+def test_constant_schedule_stops_at_the_first_trigger(capsys):
+    opt = SGDOptimizer(1, np.float64, 0.1, "constant")
+    assert opt.trigger_stopping("Done.", verbose=True) is True
+    assert "Done. Stopping." in capsys.readouterr().out
+
+
+def test_adam_first_steps_match_the_closed_form():
+    lr, b1, b2, eps = 0.01, 0.9, 0.999, 1e-8
+    grads = [np.array([0.3, -2.0]), np.array([1.5, 0.1])]
+    theta = np.array([1.0, 1.0])
+    opt = AdamOptimizer(2, np.float64, lr, b1, b2, eps)
+    m = v = np.zeros(2)
+    expected = theta.copy()
+    for t, g in enumerate(grads, start=1):
+        opt.step(theta, g)
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g**2
+        lr_t = lr * np.sqrt(1 - b2**t) / (1 - b1**t)
+        expected = expected - lr_t * m / (np.sqrt(v) + eps)
+    np.testing.assert_allclose(theta, expected, rtol=1e-15)
+    assert opt.t == 2
+
+
+def test_released_optimizer_state_restarts_from_zero_momentum():
+    opt = SGDOptimizer(2, np.float64, 0.1, momentum=0.9, nesterov=False)
+    theta = np.zeros(2)
+    opt.step(theta, np.ones(2))
+    opt.release()
+    theta2 = np.zeros(2)
+    opt.step(theta2, np.ones(2))
+    np.testing.assert_array_equal(theta2, [-0.1, -0.1])
+
+
+def _problem(dtype):
+    rng = np.random.RandomState(0)
+    net = Network([4, 6, 3], "tanh", "log_loss", dtype=dtype)
+    X = rng.normal(size=(40, 4)).astype(dtype)
+    Y = np.eye(3, dtype=dtype)[rng.randint(3, size=40)]
+    return net, X, Y
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_lbfgs_keeps_the_networks_dtype_and_lowers_the_loss(dtype):
+    net, X, Y = _problem(dtype)
+    seen = set()
+
+    def fun(theta):
+        seen.add(theta.dtype)
+        return net.loss_and_gradient(theta, X, Y, alpha=1e-3)
+
+    theta0 = net.init_params(0)
+    res = minimize_lbfgs(fun, theta0, max_iter=50, max_fun=1000, tol=1e-8)
+    assert seen == {np.dtype(dtype)}
+    assert res.theta.dtype == dtype
+    assert res.loss < fun(theta0)[0]
+    assert len(res.loss_curve) == res.n_iter
+
+
+def test_lbfgs_honours_max_iter_and_max_fun():
+    net, X, Y = _problem(np.float64)
+
+    def fun(theta):
+        return net.loss_and_gradient(theta, X, Y)
+
+    res = minimize_lbfgs(fun, net.init_params(0), max_iter=3, max_fun=1000, tol=0)
+    assert res.n_iter == 3 and not res.success
+    res = minimize_lbfgs(fun, net.init_params(0), max_iter=1000, max_fun=5, tol=0)
+    assert res.n_fun <= 6 and not res.success
+
+
+def test_lbfgs_verbose_prints_every_iteration(capsys):
+    net, X, Y = _problem(np.float64)
+    minimize_lbfgs(
+        lambda t: net.loss_and_gradient(t, X, Y), net.init_params(0),
+        max_iter=4, max_fun=100, tol=0, verbose=1,
+    )  # fmt: skip
+    lines = [ln for ln in capsys.readouterr().out.splitlines() if "Iteration" in ln]
+    assert [ln.split(",")[0] for ln in lines] == [
+        f"Iteration {i}" for i in (1, 2, 3, 4)
+    ]
