@@ -51,7 +51,7 @@ def test_network_backprop_reproduces_the_sigmoid_neuron_weight_gradients():
     # the network's weight gradient is exactly df/dw.
     net = Network([2, 1, 1], activation="logistic", loss="squared_error")
     theta = np.zeros(net.n_params)
-    (W1, W2), (b1, b2) = net.layout.unpack(theta)
+    (W1, W2), (b1, _) = net.layout.unpack(theta)
     W1[:, 0] = [2.0, -3.0]
     b1[0] = -3.0
     W2[0, 0] = 1.0
