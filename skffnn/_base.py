@@ -23,8 +23,9 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 from ._activations import ACTIVATIONS, get_gate
 from ._layout import Layout
 from ._solvers import AdamOptimizer, SGDOptimizer, minimize_lbfgs
+from ._threads import blas_threads, largest_gemm
 from ._training import StochasticTrainer, _Rows
-from .network import Network, forward_scores
+from .network import PREDICT_CHUNK, Network, forward_scores
 
 _STOCHASTIC_SOLVERS = ("sgd", "adam")
 
@@ -214,10 +215,11 @@ class BaseFFN(BaseEstimator):
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 return net.loss_and_gradient(t, X, Y, sample_weight, alpha=self.alpha)
 
-        res = minimize_lbfgs(
-            fun, theta, max_iter=self.max_iter, max_fun=self.max_fun, tol=self.tol,
-            verbose=self.verbose,
-        )  # fmt: skip
+        with blas_threads(largest_gemm(X.shape[0], net.layout.layer_units)):
+            res = minimize_lbfgs(
+                fun, theta, max_iter=self.max_iter, max_fun=self.max_fun,
+                tol=self.tol, verbose=self.verbose,
+            )  # fmt: skip
         theta[...] = res.theta
         if res.interrupted:
             warnings.warn(
@@ -266,9 +268,10 @@ class BaseFFN(BaseEstimator):
                     stacklevel=2,
                 )
             batch_size = int(np.clip(self.batch_size, 1, n))
-        StochasticTrainer(self, net, theta, opt, rng).run(
-            train, valid, batch_size, incremental
-        )
+        with blas_threads(largest_gemm(batch_size, net.layout.layer_units)):
+            StochasticTrainer(self, net, theta, opt, rng).run(
+                train, valid, batch_size, incremental
+            )
         if not incremental and not self.warm_start:
             # Lean persistence: momentum/moment vectors are only needed to
             # continue training, which a later partial_fit restarts from zero.
@@ -321,7 +324,9 @@ class BaseFFN(BaseEstimator):
         gates = [get_gate(n) for n in self._gate_names()]
         coefs = [np.asarray(c) for c in self.coefs_]
         intercepts = [np.asarray(b) for b in self.intercepts_]
-        return forward_scores(X, coefs, intercepts, gates)
+        units = [X.shape[1]] + [b.shape[0] for b in intercepts]
+        with blas_threads(largest_gemm(min(X.shape[0], PREDICT_CHUNK), units)):
+            return forward_scores(X, coefs, intercepts, gates)
 
     def _gate_names(self):
         names = getattr(self, "_fitted_activations", None)

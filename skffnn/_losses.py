@@ -52,16 +52,35 @@ class Head:
         """``(link(z) - y) * w / sum(w)``; ``out`` may be ``z`` itself."""
         out = self.link(z, out=out)
         np.subtract(out, y, out=out)
-        w, scale = _normalised_weights(sample_weight, z.shape[0], z.dtype)
-        if w is None:
-            out *= out.dtype.type(scale)
-        else:
-            out *= w
-        return out
+        return _scale_rows(out, sample_weight)
+
+    def loss_and_seed(self, z, y, sample_weight=None, out=None):
+        """Loss and seed gradient together: the training hot path.
+
+        Subclasses fuse the two so the shared pieces (the shift by the row
+        maximum, ``exp(-|z|)``) are computed once, in the network's dtype.
+        ``out`` may be ``z`` itself; the loss is taken before it is overwritten.
+        """
+        loss = self.loss(z, y, sample_weight)
+        return loss, self.seed_gradient(z, y, sample_weight, out=out)
 
 
 def _weighted_mean(per_sample, sample_weight):
     return float(np.average(per_sample, weights=sample_weight))
+
+
+def _scale_rows(delta, sample_weight):
+    """``delta * w / sum(w)`` in place (``1 / n`` without weights)."""
+    w, scale = _normalised_weights(sample_weight, delta.shape[0], delta.dtype)
+    if w is None:
+        delta *= delta.dtype.type(scale)
+    else:
+        delta *= w
+    return delta
+
+
+def _out(z, out):
+    return np.empty_like(z) if out is None else out
 
 
 class SquaredError(Head):
@@ -76,6 +95,11 @@ class SquaredError(Head):
     def loss(self, z, y, sample_weight=None):
         r = z - y
         return 0.5 * _weighted_mean(np.einsum("ij,ij->i", r, r), sample_weight)
+
+    def loss_and_seed(self, z, y, sample_weight=None, out=None):
+        r = np.subtract(z, y, out=_out(z, out))
+        loss = 0.5 * _weighted_mean(np.einsum("ij,ij->i", r, r), sample_weight)
+        return loss, _scale_rows(r, sample_weight)
 
 
 class Poisson(Head):
@@ -113,6 +137,26 @@ class BinaryLogLoss(Head):
     def loss(self, z, y, sample_weight=None):
         return F.binary_log_loss(y, z, sample_weight)
 
+    def loss_and_seed(self, z, y, sample_weight=None, out=None):
+        # Both pieces from e = exp(-|z|) <= 1: softplus(z) = max(z, 0) +
+        # log1p(e); sigmoid(z) = 1 / (1 + e) for z >= 0, e / (1 + e) for z < 0.
+        if not np.isfinite(z).all():  # +-inf logits: the exact slow path
+            return super().loss_and_seed(z, y, sample_weight, out)
+        e = np.abs(z)
+        np.negative(e, out=e)
+        with np.errstate(under="ignore"):
+            np.exp(e, out=e)
+        per = np.maximum(z, 0)
+        per += np.log1p(e)
+        per -= y * z
+        loss = _weighted_mean(per.sum(axis=1), sample_weight)
+        p = np.where(z >= 0, 1, e)
+        e += 1
+        p /= e
+        out = _out(z, out)
+        np.subtract(p, y, out=out)
+        return loss, _scale_rows(out, sample_weight)
+
 
 class MultinomialLogLoss(Head):
     """Softmax link with the multinomial log-loss (multiclass targets)."""
@@ -132,6 +176,22 @@ class MultinomialLogLoss(Head):
 
     def loss(self, z, y, sample_weight=None):
         return F.multinomial_log_loss(y, z, sample_weight)
+
+    def loss_and_seed(self, z, y, sample_weight=None, out=None):
+        # Shift by the row maximum so exp sees only numbers <= 0; then
+        # -sum_j y_j log p_j = sum_j y_j (log S - s_j) with S = sum exp(s) >= 1.
+        if not np.isfinite(z).all():  # +-inf logits: the exact slow path
+            return super().loss_and_seed(z, y, sample_weight, out)
+        s = np.subtract(z, z.max(axis=1, keepdims=True), out=_out(z, out))
+        ys = np.einsum("ij,ij->i", y, s)
+        with np.errstate(under="ignore"):
+            np.exp(s, out=s)
+        total = s.sum(axis=1)
+        per = np.log(total) * y.sum(axis=1) - ys
+        loss = _weighted_mean(per, sample_weight)
+        s /= total[:, None]
+        s -= y
+        return loss, _scale_rows(s, sample_weight)
 
 
 HEADS: dict[str, Head] = {

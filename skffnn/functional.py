@@ -844,10 +844,10 @@ class _ShiftedRows:
         self.idx = np.argmax(rows, axis=1, keepdims=True)
         self.m = np.take_along_axis(rows, self.idx, axis=1)
         self.bad = ~np.isfinite(self.m[:, 0])
-        # A spread > 1.8e308 overflows to -inf, whose exp is the correct 0.
         any_bad = self.bad.any()
         # Shifting a non-finite row by its maximum would give inf - inf.
         m = np.where(self.bad[:, np.newaxis], 0.0, self.m) if any_bad else self.m
+        # A spread > 1.8e308 overflows to -inf, whose exp is the correct 0.
         with np.errstate(over="ignore", under="ignore"):
             self.shifted = np.subtract(rows, m)
             if any_bad:

@@ -244,11 +244,11 @@ class Network:
 
         sw_sum = n if sample_weight is None else float(sample_weight.sum())
         theta_w = theta[: self.layout.n_weights]
-        loss = self.head.loss(a[L], Y, sample_weight)
+        # The head's loss, and the seed delta(L) written over the logits.
+        loss, delta = self.head.loss_and_seed(a[L], Y, sample_weight, out=a[L])
         loss += 0.5 * alpha * float(theta_w @ theta_w) / sw_sum
 
-        # Backward: the head seeds delta(L) in place of the logits.
-        delta = self.head.seed_gradient(a[L], Y, sample_weight, out=a[L])
+        # Backward, layer by layer.
         for layer in range(L - 1, -1, -1):
             _matmul(a[layer].T, delta, out=gW[layer])
             np.sum(delta, axis=0, out=gb[layer])
