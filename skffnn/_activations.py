@@ -60,7 +60,9 @@ ACTIVATIONS: dict[str, Gate] = {
     "logistic": Gate(
         "logistic", F.sigmoid, F.sigmoid_grad_from_output, init_factor=2.0
     ),
-    "tanh": Gate("tanh", F.tanh, F.tanh_grad_from_output),
+    # np.tanh is within 1 ULP in float64 (functional.tanh is np.tanh there);
+    # in float32 it is SIMD and 5x faster than rounding a float64 result.
+    "tanh": Gate("tanh", np.tanh, F.tanh_grad_from_output),
     "relu": Gate("relu", F.relu, F.relu_grad_from_output),
     "softplus": Gate("softplus", F.softplus, F.softplus_grad_from_output),
 }
