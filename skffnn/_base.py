@@ -154,6 +154,8 @@ class BaseFFN(BaseEstimator):
         else:
             theta = self._packed_fitted_weights(net.layout, X.dtype)
         self._fitted_activations = names
+        # The head trained now (a warm start may follow set_params(loss=...)).
+        self.out_activation_ = net.head.out_activation
 
         if self.solver == "lbfgs":
             self._fit_lbfgs(net, theta, X, Y, sample_weight)

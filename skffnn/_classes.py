@@ -263,7 +263,7 @@ class FFNClassifier(ClassifierMixin, BaseFFN):
         if lb.y_type_ != "multilabel-indicator" and len(self.classes_) < 2:
             raise ValueError(
                 "FFNClassifier needs samples of at least 2 classes in the data, "
-                f"but the data contains only one class: {self.classes_[0]!r}."
+                f"but the data contains only one class: {self.classes_.tolist()[0]!r}."
             )
         Y = lb.transform(y).astype(X.dtype)
         sw = self._checked_sample_weight(sample_weight, X)
@@ -572,14 +572,20 @@ class FFNRegressor(RegressorMixin, BaseFFN):
         return validate_data(self, X, accept_sparse=["csr", "csc"], reset=False)
 
     def _predictions_from_scores(self, scores):
-        pred = get_head(self.loss).link(scores)
+        # The fitted link, not the `loss` hyperparameter: set_params(loss=...)
+        # without a refit must not change what a fitted model predicts.
+        fitted = "poisson" if self.out_activation_ == "exp" else "squared_error"
+        pred = get_head(fitted).link(scores)
         return pred.ravel() if pred.shape[1] == 1 else pred
 
     def _score_from_scores(self, scores, Y, sample_weight):
         y_true = Y.ravel() if Y.shape[1] == 1 else Y
-        return r2_score(
-            y_true, self._predictions_from_scores(scores), sample_weight=sample_weight
-        )
+        pred = self._predictions_from_scores(scores)
+        if not np.isfinite(pred).all():
+            # exp of a large score overflows: r2_score would raise on it, and
+            # for early stopping it is simply a score that did not improve.
+            return float("nan")
+        return r2_score(y_true, pred, sample_weight=sample_weight)
 
     def predict(self, X):
         """Predict the target(s): the identity or exp of the output scores.

@@ -41,6 +41,19 @@ class _StochasticOptimizer:
     def release(self) -> None:
         """Drop the per-parameter state (it is rebuilt as zeros when needed)."""
         self._state = None
+        self._scratch = None
+
+    def _scratch_vectors(self, k):
+        """``k`` work vectors of the parameters' size; never pickled."""
+        if getattr(self, "_scratch", None) is None:
+            n, dtype = self._shape
+            self._scratch = [np.empty(n, dtype) for _ in range(k)]
+        return self._scratch
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state["_scratch"] = None
+        return state
 
 
 class SGDOptimizer(_StochasticOptimizer):
@@ -74,9 +87,8 @@ class SGDOptimizer(_StochasticOptimizer):
     def _buffers(self):
         if self._state is None:
             n, dtype = self._shape
-            # velocity, lr * grad, Nesterov step
-            self._state = [np.zeros(n, dtype) for _ in range(3)]
-        return self._state
+            self._state = [np.zeros(n, dtype)]  # velocity
+        return self._state + self._scratch_vectors(2)
 
     def step(self, theta: np.ndarray, grad: np.ndarray) -> None:
         """Update ``theta`` in place."""
@@ -138,9 +150,13 @@ class AdamOptimizer(_StochasticOptimizer):
     def _buffers(self):
         if self._state is None:
             n, dtype = self._shape
-            # first moment, second moment, two scratch vectors
-            self._state = [np.zeros(n, dtype) for _ in range(4)]
-        return self._state
+            self._state = [np.zeros(n, dtype) for _ in range(2)]  # m, v
+        return self._state + self._scratch_vectors(2)
+
+    def release(self) -> None:
+        """Drop the moments and restart the bias correction with them."""
+        super().release()
+        self.t = 0
 
     def step(self, theta: np.ndarray, grad: np.ndarray) -> None:
         """Update ``theta`` in place."""

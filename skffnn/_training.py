@@ -16,6 +16,8 @@ import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import shuffle as sk_shuffle
 
+from .network import forward_scores
+
 __all__ = ["DivergenceWarning", "StochasticTrainer"]
 
 
@@ -75,6 +77,7 @@ class StochasticTrainer:
         self.grad = np.empty_like(theta)
         self.best_theta = theta.copy() if est.early_stopping else None
         self.last_good = theta.copy()
+        self._last_batch = None
 
     # -- one minibatch -------------------------------------------------------
     def _step(self, Xb, Yb, swb):
@@ -93,6 +96,7 @@ class StochasticTrainer:
             # The last weights whose loss and gradient were finite.
             np.copyto(self.last_good, self.theta)
             self.opt.step(self.theta, grad)
+        self._last_batch = Xb
         return loss
 
     # -- one epoch -----------------------------------------------------------
@@ -115,6 +119,7 @@ class StochasticTrainer:
         order = np.arange(len(train)) if est.shuffle else None
         if not incremental:
             est.n_iter_ = 0
+        diverged = False
         try:
             for _ in range(1 if incremental else est.max_iter):
                 if est.shuffle:
@@ -123,6 +128,7 @@ class StochasticTrainer:
                     total = self.run_epoch(train, batch_size, order)
                 except _Diverged as exc:
                     self._diverged(exc.loss, valid)
+                    diverged = True
                     break
                 if self._end_epoch(total / len(train), len(train), valid):
                     break
@@ -145,6 +151,32 @@ class StochasticTrainer:
                 np.copyto(self.theta, self.last_good)
         if self.best_theta is not None:
             np.copyto(self.theta, self.best_theta)
+        elif not diverged:
+            self._check_last_step()
+
+    def _check_last_step(self):
+        """Keep the weights before the last step if its outputs are non-finite.
+
+        The loss is evaluated before each step, so the weights that the last
+        step reached were never checked; one forward pass on its batch does
+        (overflowing outputs would give inf or NaN predictions).
+        """
+        if self._last_batch is None:
+            return
+        coefs, intercepts = self.net.layout.unpack(self.theta)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            scores = forward_scores(self._last_batch, coefs, intercepts, self.net.gates)
+        if np.isfinite(scores).all():
+            return
+        np.copyto(self.theta, self.last_good)
+        warnings.warn(
+            f"Training diverged in iteration {self.est.n_iter_}: the last step made "
+            "the network's outputs non-finite. Kept the weights before that step. "
+            "Try a smaller learning_rate_init "
+            f"(now {self.est.learning_rate_init}) or scale the data.",
+            DivergenceWarning,
+            stacklevel=3,
+        )
 
     def _end_epoch(self, loss, n_train, valid) -> bool:
         """Epoch bookkeeping as scikit-learn's; returns True to stop."""
