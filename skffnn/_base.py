@@ -289,7 +289,7 @@ class BaseFFN(BaseEstimator):
         # Stratified for single-output classifiers only, as scikit-learn, so
         # that the same random_state draws the same split.
         if is_classifier(self) and self.n_outputs_ == 1:
-            stratify = Y
+            stratify = Y.astype(bool)  # scikit-learn's encoding, for its messages
         idx = np.arange(X.shape[0])
         train_idx, val_idx = train_test_split(
             idx, random_state=rng, test_size=self.validation_fraction,
