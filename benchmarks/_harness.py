@@ -53,8 +53,10 @@ def cpu_model() -> str:
 def _pool_owner(path: str) -> str:
     # numpy and scipy each vendor their own OpenBLAS copy; the file path is the
     # only reliable way to tell the two pools apart.
-    for owner in ("numpy", "scipy", "torch", "sklearn"):
-        if f"{owner}.libs" in path or f"/{owner}/" in path:
+    owners = {"numpy": "numpy", "scipy": "scipy", "torch": "torch"}
+    owners["scikit_learn"] = "sklearn"  # its wheel's vendored libgomp
+    for key, owner in owners.items():
+        if f"{key}.libs" in path or f"/{key}/" in path:
             return owner
     return os.path.basename(path)
 
@@ -80,7 +82,7 @@ def torch_blas_info(torch: Any) -> str:
     # cannot see it; the build config string is the only source.
     for item in torch.__config__.show().replace(",", "\n").splitlines():
         if "BLAS_INFO" in item:
-            return item.strip()
+            return item.split("BLAS_INFO", 1)[1].strip(" =")
     return "unknown"
 
 
@@ -132,7 +134,7 @@ def format_environment(env: dict[str, Any]) -> str:
         )
     if "torch_blas" in env:
         lines.append(
-            f"torch     : {env['torch_blas']}, intra-op threads={env['torch_threads']}"
+            f"torch     : BLAS {env['torch_blas']}, threads={env['torch_threads']}"
         )
     return "\n".join(lines)
 
@@ -218,8 +220,36 @@ def current_pool_threads() -> dict[str, int]:
 
 
 # --------------------------------------------------------------------------
-# Statistics and FLOP counts
+# Clocks, statistics and FLOP counts
 # --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Wall time and this process's CPU time (all its threads) of one span.
+
+    With one thread the CPU time is what the work costs even when other
+    processes take turns on the core (descheduled time is not counted);
+    with more threads it also counts their spinning, so only wall time
+    tells the speed.
+    """
+
+    wall: float
+    cpu: float
+
+    def __truediv__(self, n: float) -> Timing:
+        return Timing(self.wall / n, self.cpu / n)
+
+    def get(self, clock: str) -> float:
+        return self.cpu if clock == "cpu" else self.wall
+
+
+class Stopwatch:
+    def __init__(self):
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+
+    def read(self) -> Timing:
+        return Timing(time.perf_counter() - self.wall, time.process_time() - self.cpu)
 
 
 def summarize(values: list[float]) -> dict[str, float]:
@@ -281,6 +311,8 @@ class GemmBound:
 
     def _alloc(self, batch, units, dtype, rng):
         acts = [rng.standard_normal((batch, u)).astype(dtype) for u in units]
+        if self.forward_only:  # 100,000-row inference: no backward buffers
+            return acts, [], []
         deltas = [rng.standard_normal((batch, u)).astype(dtype) for u in units[1:]]
         grads = [np.empty_like(w) for w in self.weights]
         return acts, deltas, grads
@@ -301,14 +333,14 @@ class GemmBound:
             for _ in range(count):
                 self._batch(*buffers)
 
-    def time_epoch(self, min_seconds=0.05) -> float:
-        """Seconds per epoch; tiny epochs are repeated to beat timer noise."""
-        n, start = 0, time.perf_counter()
+    def time_epoch(self, min_seconds=0.05) -> Timing:
+        """Time per epoch; tiny epochs are repeated to beat timer noise."""
+        n, clock = 0, Stopwatch()
         while True:
             self.epoch()
             n += 1
-            elapsed = time.perf_counter() - start
-            if elapsed >= min_seconds:
+            elapsed = clock.read()
+            if elapsed.wall >= min_seconds:
                 return elapsed / n
 
 
@@ -554,12 +586,12 @@ def count_lbfgs():
         lbfgsb._minimize_lbfgsb = minimize._minimize_lbfgsb = original
 
 
-def timed_fit(lib: Library, task: str, params: dict, X, y):
+def timed_fit(lib: Library, task: str, params: dict, X, y) -> tuple[Timing, Any]:
     est = lib.build(task, params)
     with quiet():
-        start = time.perf_counter()
+        clock = Stopwatch()
         est.fit(X, y)
-        return time.perf_counter() - start, est
+        return clock.read(), est
 
 
 def quality(est, task: str, X, y) -> dict[str, float]:

@@ -16,7 +16,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -209,47 +208,58 @@ class Context:
     repeats: int
     quick: bool
     fitted: dict  # (dtype, library) -> medium adam model, reused by inference
+    clock: str = "wall"
     threads: int = 0
+    thread_settings: tuple = (1,)
 
 
 def interleave(libs, repeats, run_one, run_gemm):
-    """One warm-up per library, then repeats interleaved A1 B1 G1 A2 B2 G2...
+    """One warm-up per library, then repeats interleaved A1 B1 G1 B2 A2 G2...
 
     Interleaving (and rotating the order every repeat) spreads slow phases of
-    the machine over all libraries instead of charging one of them.
+    the machine over all libraries instead of charging one of them. Returns
+    each library's Timings, each library's per-repeat extra info and the
+    GEMM-bound Timings.
     """
     for lib in libs:
         run_one(lib, warm_up=True)
     run_gemm()
     times = {lib.name: [] for lib in libs}
-    last = {}
+    infos = {lib.name: [] for lib in libs}
     gemm = []
     for rep in range(repeats):
         shift = rep % len(libs)
         for lib in libs[shift:] + libs[:shift]:
             seconds, info = run_one(lib, warm_up=False)
             times[lib.name].append(seconds)
-            last[lib.name] = info
+            infos[lib.name].append(info)
         gemm.append(run_gemm())
-    return times, last, h.summarize(gemm)["median"]
+    return times, infos, gemm
 
 
-def base_row(wl, solver, dtype, lib, times, sk_median):
-    stats = h.summarize(times)
+def base_row(ctx, wl, solver, dtype, lib, timings, sk_median):
+    """Statistics of one library's repeats on ``ctx.clock`` (both kept raw)."""
+    stats = h.summarize([t.get(ctx.clock) for t in timings])
     return {
         "workload": wl.name,
         "solver": solver,
         "dtype": dtype,
         "library": lib,
-        "times": times,
+        "clock": ctx.clock,
+        "wall_times": [t.wall for t in timings],
+        "cpu_times": [t.cpu for t in timings],
         **stats,
         "spread": f"{stats['min']:.4g}..{stats['max']:.4g}",
         "vs_sklearn": stats["median"] / sk_median if sk_median else None,
     }
 
 
-def _sklearn_median(times):
-    return h.summarize(times["sklearn"])["median"] if "sklearn" in times else None
+def _median(ctx, timings) -> float:
+    return h.summarize([t.get(ctx.clock) for t in timings])["median"]
+
+
+def _sklearn_median(ctx, times):
+    return _median(ctx, times["sklearn"]) if "sklearn" in times else None
 
 
 def run_stochastic(ctx: Context, wl: Workload, solver: str, dtype: str) -> list[dict]:
@@ -268,13 +278,14 @@ def run_stochastic(ctx: Context, wl: Workload, solver: str, dtype: str) -> list[
         seconds, est = h.timed_fit(lib, wl.task, mlp_params(wl, solver, epochs), X, y)
         return seconds / est.n_iter_, est
 
-    times, models, gemm_s = interleave(ctx.libs, ctx.repeats, run_one, gemm.time_epoch)
+    times, models, gemm_t = interleave(ctx.libs, ctx.repeats, run_one, gemm.time_epoch)
+    gemm_s = _median(ctx, gemm_t)
     flops = h.train_flops(len(X), units)
-    sk = _sklearn_median(times)
+    sk = _sklearn_median(ctx, times)
     rows = []
     for lib in ctx.libs:
-        est = models[lib.name]
-        row = base_row(wl, solver, dtype, lib.name, times[lib.name], sk)
+        est = models[lib.name][-1]
+        row = base_row(ctx, wl, solver, dtype, lib.name, times[lib.name], sk)
         row.update(h.quality(est, wl.task, X, y))
         row.update(epochs=est.n_iter_, gflops=flops / row["median"] / 1e9)
         row.update(gemm=gemm_s, gemm_frac=gemm_s / row["median"])
@@ -295,21 +306,26 @@ def run_lbfgs(ctx: Context, wl: Workload, solver: str, dtype: str) -> list[dict]
         params = mlp_params(wl, "lbfgs", 5 if warm_up else wl.n_epochs(ctx.quick))
         with h.count_lbfgs() as record:
             seconds, est = h.timed_fit(lib, wl.task, params, X, y)
-        return seconds / est.n_iter_, (est, seconds, record["nfev"])
+        nfev = record["nfev"]
+        per_fev = seconds.get(ctx.clock) / nfev if nfev else None
+        return seconds / est.n_iter_, (est, per_fev, nfev)
 
-    times, last, gemm_s = interleave(libs, ctx.repeats, run_one, gemm.time_epoch)
+    times, infos, gemm_t = interleave(libs, ctx.repeats, run_one, gemm.time_epoch)
+    gemm_s = _median(ctx, gemm_t)
     flops = h.train_flops(len(X), units)
-    sk = _sklearn_median(times)
+    sk = _sklearn_median(ctx, times)
     rows = []
     for lib in libs:
-        est, seconds, nfev = last[lib.name]
-        row = base_row(wl, "lbfgs", dtype, lib.name, times[lib.name], sk)
+        est, _, nfev = infos[lib.name][-1]
+        row = base_row(ctx, wl, "lbfgs", dtype, lib.name, times[lib.name], sk)
         row.update(h.quality(est, wl.task, X, y))
         row.update(epochs=est.n_iter_, nfev=nfev, gemm=gemm_s)
-        if nfev:
-            # figures of the last repeat, whose nfev we know
-            row.update(per_fev=seconds / nfev, gflops=flops * nfev / seconds / 1e9)
-            row.update(gemm_frac=gemm_s * nfev / seconds)
+        per_fev = [info[1] for info in infos[lib.name] if info[1]]
+        if per_fev:
+            # per function evaluation: the unit the GEMM bound measures
+            fev = h.summarize(per_fev)["median"]
+            row.update(per_fev=fev, per_fev_times=per_fev)
+            row.update(gflops=flops / fev / 1e9, gemm_frac=gemm_s / fev)
         rows.append(row)
     return rows
 
@@ -333,16 +349,17 @@ def run_inference(ctx: Context, wl: Workload, solver: str, dtype: str) -> list[d
     gemm = h.GemmBound(units, [len(X)], dtype, forward_only=True)
 
     def run_one(lib, warm_up):
-        start = time.perf_counter()
+        clock = h.Stopwatch()
         models[lib.name].predict_proba(X)
-        return time.perf_counter() - start, None
+        return clock.read(), None
 
-    times, _, gemm_s = interleave(ctx.libs, ctx.repeats, run_one, gemm.time_epoch)
+    times, _, gemm_t = interleave(ctx.libs, ctx.repeats, run_one, gemm.time_epoch)
+    gemm_s = _median(ctx, gemm_t)
     flops = h.forward_flops(len(X), units)
-    sk = _sklearn_median(times)
+    sk = _sklearn_median(ctx, times)
     rows = []
     for lib in ctx.libs:
-        row = base_row(wl, solver, dtype, lib.name, times[lib.name], sk)
+        row = base_row(ctx, wl, solver, dtype, lib.name, times[lib.name], sk)
         row.update(h.quality(models[lib.name], "clf", X, y))
         row.update(n_rows=len(X), gflops=flops / row["median"] / 1e9)
         row.update(gemm=gemm_s, gemm_frac=gemm_s / row["median"])
@@ -367,22 +384,28 @@ def _status_bytes(field: str) -> int:
     return 0
 
 
-def memory_child(lib_name: str, rows: int, cols: int) -> None:
+def memory_child(lib_name: str, rows: int, cols: int, threads: int) -> None:
     """Fit one sgd epoch on a float32 X of rows x cols; print JSON facts.
 
-    X is drawn directly in float32 (no float64 temporary), so before the fit
-    the process holds X plus the interpreter and the imported library.
+    A small warm-up fit first faults in the library's code pages (torch's
+    are hundreds of MB) so that they count as runtime, not as the fit's
+    memory. X is drawn directly in float32 (no float64 temporary).
     """
     (lib,) = h.load_libraries([lib_name])
-    runtime = _status_bytes("VmRSS")
-    rng = np.random.default_rng(0)
-    X = rng.standard_normal((rows, cols), dtype=np.float32)
-    y = rng.integers(0, 10, rows)
-    before_fit = _status_bytes("VmHWM")
     wl = Workload("memory", "stochastic", "clf", None, (64,), 256, 1, 1)
-    seconds, _ = h.timed_fit(lib, "clf", mlp_params(wl, "sgd", 1), X, y)
+    params = mlp_params(wl, "sgd", 1)
+    rng = np.random.default_rng(0)
+    with h.thread_limit(threads):
+        small = rng.standard_normal((512, cols), dtype=np.float32)
+        h.timed_fit(lib, "clf", params, small, rng.integers(0, 10, 512))
+        del small
+        runtime = _status_bytes("VmRSS")
+        X = rng.standard_normal((rows, cols), dtype=np.float32)
+        y = rng.integers(0, 10, rows)
+        before_fit = _status_bytes("VmHWM")
+        timing, _ = h.timed_fit(lib, "clf", params, X, y)
     facts = {"x_bytes": X.nbytes, "runtime": runtime, "before_fit": before_fit}
-    facts.update(fit_s=seconds, vm_hwm=_status_bytes("VmHWM"))
+    facts.update(fit_s=timing.wall, vm_hwm=_status_bytes("VmHWM"))
     print(json.dumps(facts))
 
 
@@ -406,23 +429,26 @@ def run_memory(ctx: Context) -> list[dict]:
     for lib in ctx.libs:
         child = [sys.executable, os.path.abspath(__file__), "--memory-child"]
         child += [lib.name, "--memory-shape", f"{rows}x{cols}"]
+        # threads change no buffer sizes; the fewest keeps a busy host fast
+        child += ["--threads", str(min(ctx.thread_settings))]
         launcher = [sys.executable, "-c", _LAUNCHER, *child]
         done = subprocess.run(launcher, stdout=subprocess.PIPE, text=True)
         report = json.loads(done.stdout)
         if report["rc"]:
             h.log(f"memory child for {lib.name} failed ({report['rc']})")
             continue
-        results.append(memory_row(lib.name, report))
+        results.append(memory_row(lib.name, report, min(ctx.thread_settings)))
         h.log(f"memory {lib.name}: peak {report['peak'] / 2**20:.0f} MiB")
     return results
 
 
-def memory_row(name: str, report: dict) -> dict:
+def memory_row(name: str, report: dict, threads: int) -> dict:
     facts = json.loads(report["out"].strip().splitlines()[-1])
     peak, x_bytes = report["peak"], facts["x_bytes"]
     return {
         "workload": "memory",
         "library": name,
+        "threads": threads,
         "x_gb": x_bytes / 1e9,
         "peak_mb": peak / 2**20,
         "vm_hwm_mb": facts["vm_hwm"] / 2**20,
@@ -488,6 +514,7 @@ TABLES = {
         C("others%", "others", "{:.0f}"),
     ],
     "memory": [
+        C("thr", "threads"),
         C("library", "library", align="<"),
         C("X GB", "x_gb", "{:.2f}"),
         C("peak RSS MiB", "peak_mb", "{:.0f}"),
@@ -512,12 +539,13 @@ def section(row) -> str:
     return WORKLOADS[row["workload"]].kind
 
 
-def report(results: list[dict], markdown: bool) -> str:
+def report(results: list[dict], markdown: bool, clock: str) -> str:
     out = []
     for kind, columns in TABLES.items():
         rows = [r for r in results if section(r) == kind]
         if rows:
-            heading = f"### {TITLES[kind]}" if markdown else f"== {TITLES[kind]}"
+            title = TITLES[kind] + ("" if kind == "memory" else f", {clock} clock")
+            heading = f"### {title}" if markdown else f"== {title}"
             out += ["", heading, "", h.format_table(columns, rows, markdown)]
     return "\n".join(out)
 
@@ -545,6 +573,13 @@ def parse_args(argv=None):
     )
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument(
+        "--clock",
+        choices=("wall", "cpu"),
+        default="wall",
+        help="time every figure by wall time, or by this process's "
+        "CPU time (robust to other processes, with --threads 1)",
+    )
+    p.add_argument(
         "--quick",
         action="store_true",
         help="~10x smaller data and fewer epochs: a smoke run",
@@ -556,6 +591,9 @@ def parse_args(argv=None):
     )
     p.add_argument("--all", action="store_true", help="every workload plus --memory")
     p.add_argument("--json", metavar="PATH", help="save raw results here")
+    p.add_argument(
+        "--report", metavar="PATH", help="only re-print the tables of a --json file"
+    )
     p.add_argument(
         "--markdown", action="store_true", help="print README-ready markdown tables"
     )
@@ -613,16 +651,34 @@ def run_all(ctx: Context, args) -> list[dict]:
     return results
 
 
+def print_header(env: dict, markdown: bool) -> None:
+    header = h.format_environment(env)
+    print(header if not markdown else f"```\n{header}\n```", flush=True)
+
+
+def print_saved(path: str, markdown: bool) -> None:
+    """Re-print the tables of a ``--json`` file (e.g. as markdown)."""
+    with open(path) as f:
+        saved = json.load(f)
+    print_header(saved["environment"], markdown)
+    print(report(saved["results"], markdown, saved["args"].get("clock", "wall")))
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     if args.memory_child:
         rows, cols = map(int, args.memory_shape.split("x"))
-        memory_child(args.memory_child, rows, cols)
+        memory_child(args.memory_child, rows, cols, args.threads[0])
         return 0
-    ctx = Context(h.load_libraries(args.libs), args.repeats, args.quick, {})
+    if args.report:
+        print_saved(args.report, args.markdown)
+        return 0
+    ctx = Context(h.load_libraries(args.libs), args.repeats, args.quick, {}, args.clock)
+    ctx.thread_settings = tuple(args.threads)
+    if args.clock == "cpu" and any(t > 1 for t in args.threads):
+        h.log("warning: --clock cpu counts spinning threads too; use --threads 1")
     env = h.environment(ctx.libs)
-    header = h.format_environment(env)
-    print(header if not args.markdown else f"```\n{header}\n```", flush=True)
+    print_header(env, args.markdown)
     if any(env["blas_env"].get(k) for k in h.BLAS_ENV_VARS[:2]):
         h.log("warning: OPENBLAS_CORETYPE/L2_SIZE set, numpy runs a slower kernel")
     start = h.cpu_snapshot()
@@ -630,21 +686,16 @@ def main(argv=None) -> int:
     if args.memory:
         results += run_memory(ctx)
     end = h.cpu_snapshot()
-    print(report(results, args.markdown))
-    others = h.others_share(start, end)
+    print(report(results, args.markdown, args.clock))
+    env["others_share"] = h.others_share(start, end)
     print(
         f"\ntotal wall time {end[0] - start[0]:.0f} s; other processes used "
-        f"{100 * others:.0f}% of the machine's CPU meanwhile"
+        f"{100 * env['others_share']:.0f}% of the machine's CPU meanwhile"
     )
-    env["others_share"] = others
     if args.json:
         with open(args.json, "w") as f:
-            json.dump(
-                {"environment": env, "args": vars(args), "results": results},
-                f,
-                indent=1,
-                default=str,
-            )
+            saved = {"environment": env, "args": vars(args), "results": results}
+            json.dump(saved, f, indent=1, default=str)
     return 0
 
 

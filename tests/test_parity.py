@@ -348,7 +348,7 @@ def test_partial_fit_after_warm_started_fit_follows_sklearn(solver):
     strict=True,
     reason="design: fit() without warm_start releases the optimizer's moment "
     "vectors (lean pickles), so a later partial_fit restarts them from zero while "
-    "sklearn continues its velocity/moments (and Adam's step count t continues).",
+    "sklearn continues its velocity/moments (ours restarts Adam's step count too).",
 )
 @pytest.mark.parametrize("solver", STOCHASTIC)
 def test_partial_fit_after_fit_continues_sklearns_optimizer_state(solver):
