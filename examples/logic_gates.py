@@ -42,7 +42,10 @@ def hand_picked():
         print(f"  {name:<4}w = {w}, t = {t}: outputs {out.tolist()} -> {ok}")
 
 
-def brute_force(grid=np.linspace(-2.0, 2.0, 41)):
+GRID = np.linspace(-2.0, 2.0, 41)
+
+
+def brute_force(grid=GRID):
     """How many (w1, w2, t) on the grid realise each gate (vectorised search)."""
     w1, w2, t = (g.ravel() for g in np.meshgrid(grid, grid, grid))
     outputs = (X @ np.stack([w1, w2]) >= t).astype(int)  # (4, n_triples)

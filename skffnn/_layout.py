@@ -35,6 +35,17 @@ class Layout:
                 f"layer_units must hold at least 2 positive sizes, got {units}."
             )
         object.__setattr__(self, "layer_units", units)
+        # Offsets are fixed per layout; unpack runs on every training step.
+        shapes = list(itertools.pairwise(units))
+        w_bounds = np.cumsum([0] + [i * o for i, o in shapes]).tolist()
+        b_bounds = (w_bounds[-1] + np.cumsum([0, *units[1:]])).tolist()
+        object.__setattr__(self, "_shapes", shapes)
+        object.__setattr__(
+            self, "_w_slices", [slice(a, b) for a, b in itertools.pairwise(w_bounds)]
+        )
+        object.__setattr__(
+            self, "_b_slices", [slice(a, b) for a, b in itertools.pairwise(b_bounds)]
+        )
 
     @property
     def n_layers(self) -> int:
@@ -43,7 +54,7 @@ class Layout:
 
     @property
     def shapes(self) -> list[tuple[int, int]]:
-        return list(zip(self.layer_units[:-1], self.layer_units[1:]))
+        return list(self._shapes)
 
     @property
     def n_weights(self) -> int:
@@ -65,10 +76,9 @@ class Layout:
     def unpack(self, theta: np.ndarray) -> tuple[list, list]:
         """Zero-copy views ``(coefs, intercepts)`` into ``theta``."""
         coefs = [
-            theta[s].reshape(shape)
-            for s, shape in zip(self.weight_slices(), self.shapes)
+            theta[s].reshape(shape) for s, shape in zip(self._w_slices, self._shapes)
         ]
-        intercepts = [theta[s] for s in self.bias_slices()]
+        intercepts = [theta[s] for s in self._b_slices]
         return coefs, intercepts
 
     def pack(self, coefs, intercepts, dtype=None) -> np.ndarray:
