@@ -91,7 +91,10 @@ class StochasticTrainer:
             loss, grad = self.net.loss_and_gradient(
                 self.theta, Xb, Yb, swb, alpha=self.est.alpha, out=self.grad
             )
-            if not (np.isfinite(loss) and np.isfinite(grad).all()):
+            # One reduction instead of a boolean temporary: a NaN or inf in the
+            # gradient makes the sum non-finite (so does a sum beyond 1e308,
+            # which only a diverging step produces).
+            if not (np.isfinite(loss) and np.isfinite(np.add.reduce(grad))):
                 raise _Diverged(loss)
             # The last weights whose loss and gradient were finite.
             np.copyto(self.last_good, self.theta)
