@@ -54,6 +54,9 @@ def test_every_example_is_tested():
 def test_quickstart(capsys):
     _, out = run_example("quickstart", capsys)
     assert "100.0% identical predictions" in out
+    # The exact log-probability is finite where np.log(predict_proba) is -inf.
+    far = next(line for line in out.splitlines() if line.startswith("Far-out"))
+    assert far.endswith("gives -inf.") and "probability -inf" not in far
 
 
 def test_activation_functions(capsys):
