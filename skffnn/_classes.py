@@ -260,15 +260,12 @@ class FFNClassifier(ClassifierMixin, BaseFFN):
         check_classification_targets(y)
         self._update_classes(y, incremental)
         lb = self._label_binarizer
-        if lb.y_type_ != "multilabel-indicator" and len(self.classes_) < 2:
-            raise ValueError(
-                "FFNClassifier needs samples of at least 2 classes in the data, "
-                f"but the data contains only one class: {self.classes_.tolist()[0]!r}."
-            )
+        # One class fits (as scikit-learn's MLP does): the network learns a
+        # constant, and prediction returns that class with probability 1.
         Y = lb.transform(y).astype(X.dtype)
         sw = self._checked_sample_weight(sample_weight, X)
         sw = self._with_class_weight(sw, y, incremental, X.dtype)
-        if sw is not None and not incremental and Y.shape[1] == 1:
+        if sw is not None and not incremental and len(self.classes_) == 2:
             weighted = np.unique(Y[sw > 0, 0])
             if weighted.size < 2:
                 raise ValueError(
@@ -310,6 +307,11 @@ class FFNClassifier(ClassifierMixin, BaseFFN):
             )
         cw = compute_sample_weight(self.class_weight, y).astype(dtype)
         return cw if sw is None else sw * cw
+
+    def _single_class(self) -> bool:
+        return self._label_binarizer.y_type_ != "multilabel-indicator" and (
+            len(self.classes_) == 1
+        )
 
     def _head_name(self, Y):
         return (
@@ -383,6 +385,8 @@ class FFNClassifier(ClassifierMixin, BaseFFN):
         scores = self._scores(X)
         if self.out_activation_ == "softmax":
             return F.softmax(scores, axis=1)
+        if self._single_class():
+            return np.ones_like(scores)
         if self.n_outputs_ == 1:
             return F.sigmoid(np.hstack([-scores, scores]))
         return F.sigmoid(scores)
@@ -404,6 +408,8 @@ class FFNClassifier(ClassifierMixin, BaseFFN):
         scores = self._scores(X)
         if self.out_activation_ == "softmax":
             return F.log_softmax(scores, axis=1)
+        if self._single_class():
+            return np.zeros_like(scores)
         if self.n_outputs_ == 1:
             return F.log_sigmoid(np.hstack([-scores, scores]))
         return F.log_sigmoid(scores)

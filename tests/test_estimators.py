@@ -400,9 +400,18 @@ def test_n_iter_no_change_inf_runs_to_max_iter():
 
 
 # -- clear errors -------------------------------------------------------------------
-def test_one_class_target_raises_a_clear_value_error():
-    with pytest.raises(ValueError, match=r"at least 2 classes.*only one class: 'a'\.$"):
-        FFNClassifier().fit(X_IRIS[:10], ["a"] * 10)
+def test_one_class_target_fits_and_predicts_that_class_with_probability_one():
+    clf = FFNClassifier((5,), max_iter=20, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X_IRIS[:10], ["a"] * 10)
+    assert clf.classes_.tolist() == ["a"]
+    assert clf.predict(X_IRIS).tolist() == ["a"] * len(X_IRIS)
+    np.testing.assert_array_equal(clf.predict_proba(X_IRIS[:3]), np.ones((3, 1)))
+    np.testing.assert_array_equal(clf.predict_log_proba(X_IRIS[:3]), np.zeros((3, 1)))
+
+
+def test_one_class_by_sample_weight_raises_a_clear_value_error():
     sw = (Y_IRIS == 0).astype(float)
     with pytest.raises(ValueError, match="Only one class has non-zero sample weight"):
         FFNClassifier().fit(X_IRIS, Y_IRIS == 0, sample_weight=sw)

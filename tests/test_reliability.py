@@ -186,8 +186,6 @@ BAD_INPUT = [
     # -- fit: targets the estimator cannot take --
     Bad("fit classifier on continuous y", CLF, lambda e, X, y: e.fit(X, X[:, 0]),
         ValueError, "Unknown label type: continuous"),
-    Bad("fit classifier on one class", CLF, lambda e, X, y: e.fit(X, np.zeros(30)),
-        ValueError, "at least 2 classes", sk=False),
     Bad("fit classifier, one class with positive weight", CLF,
         lambda e, X, y: e.fit(X, y, sample_weight=(y == 1).astype(float)),
         ValueError, "Only one class has non-zero sample weight", sk=False),
