@@ -75,6 +75,11 @@ class Layout:
 
     def unpack(self, theta: np.ndarray) -> tuple[list, list]:
         """Zero-copy views ``(coefs, intercepts)`` into ``theta``."""
+        if np.shape(theta) != (self.n_params,):
+            raise ValueError(
+                f"theta has shape {np.shape(theta)}; layer sizes "
+                f"{list(self.layer_units)} need a flat vector of {self.n_params}."
+            )
         coefs = [
             theta[s].reshape(shape) for s, shape in zip(self._w_slices, self._shapes)
         ]

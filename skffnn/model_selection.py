@@ -47,9 +47,18 @@ def layer_grid(
     >>> grid[1]["activation"][1]
     ('relu', 'tanh')
     """
+    from ._activations import get_gate
+
+    activations = list(activations)
+    if not activations:
+        raise ValueError("activations is empty; give at least one name.")
+    for name in activations:
+        get_gate(name)  # names an unknown activation
     grid = []
     for sizes in hidden_layer_sizes:
-        sizes = tuple(sizes) if isinstance(sizes, Iterable) else (int(sizes),)
+        sizes = tuple(sizes) if isinstance(sizes, Iterable) else (sizes,)
+        if any(int(s) != s or s < 1 for s in sizes):
+            raise ValueError(f"hidden layer sizes must be positive integers: {sizes}")
         if per_layer and sizes:
             acts = list(itertools.product(activations, repeat=len(sizes)))
         else:

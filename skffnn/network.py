@@ -174,8 +174,22 @@ class Network:
         rng = check_random_state(random_state)
         return self.layout.glorot_uniform(rng, factors, dtype=self.dtype)
 
+    def _check(self, theta, X, Y=None):
+        """Name a shape mismatch before it surfaces as a matmul error."""
+        units = self.layout.layer_units
+        if np.ndim(X) != 2 or X.shape[1] != units[0]:
+            raise ValueError(
+                f"X has shape {np.shape(X)}; this network expects "
+                f"(n_samples, {units[0]})."
+            )
+        if Y is not None and np.shape(Y) != (X.shape[0], units[-1]):
+            raise ValueError(
+                f"Y has shape {np.shape(Y)}; expected {(X.shape[0], units[-1])}."
+            )
+
     def forward(self, theta: np.ndarray, X) -> np.ndarray:
         """Raw output scores (logits) for ``X``: shape ``(n_samples, n_outputs)``."""
+        self._check(theta, X)
         coefs, intercepts = self.layout.unpack(theta)
         return forward_scores(X, coefs, intercepts, self.gates)
 
@@ -227,6 +241,7 @@ class Network:
         loss : float
         grad : ndarray of shape (n_params,)
         """
+        self._check(theta, X, Y)
         L = self.layout.n_layers
         n = X.shape[0]
         ws = self._workspace(n)

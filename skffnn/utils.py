@@ -71,6 +71,10 @@ def check_gradient(
     from sklearn.utils import check_random_state
 
     theta = np.array(theta, dtype=np.float64)
+    if eps <= 0:
+        raise ValueError(f"eps must be positive, got {eps}.")
+    if n_directions is not None and n_directions < 1:
+        raise ValueError(f"n_directions must be None or >= 1, got {n_directions}.")
 
     def loss_at(t):
         return network.loss_and_gradient(t, X, Y, sample_weight, alpha=alpha)[0]

@@ -30,3 +30,14 @@ def test_layer_grid_drives_a_grid_search_in_a_pipeline():
         search.fit(X, y)
     assert len(search.cv_results_["params"]) == 2 + 4
     assert search.best_score_ > 0.9
+
+
+def test_layer_grid_rejects_unknown_activations_and_bad_sizes():
+    import pytest
+
+    with pytest.raises(ValueError, match="Unknown activation 'swish'"):
+        layer_grid([(4,)], ["relu", "swish"])
+    with pytest.raises(ValueError, match="activations is empty"):
+        layer_grid([(4,)], [])
+    with pytest.raises(ValueError, match="positive integers"):
+        layer_grid([(4, 0)], ["relu"])

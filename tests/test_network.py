@@ -243,3 +243,28 @@ def test_network_rejects_a_wrong_number_of_activations():
 def test_network_rejects_an_unknown_activation_by_name():
     with pytest.raises(ValueError, match="Unknown activation 'swish'"):
         Network([3, 4, 2], "swish")
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda net: net.forward(np.zeros(3), np.zeros((2, 3))), "theta has shape"),
+        (lambda net: net.forward(net.init_params(0), np.zeros((2, 4))), "X has shape"),
+        (lambda net: net.forward(net.init_params(0), np.zeros(3)), "X has shape"),
+        (
+            lambda net: net.loss_and_gradient(
+                net.init_params(0), np.zeros((2, 3)), np.zeros((2, 1))
+            ),
+            r"Y has shape \(2, 1\); expected \(2, 2\)",
+        ),
+        (
+            lambda net: check_gradient(
+                net, net.init_params(0), np.zeros((2, 3)), np.zeros((2, 2)), eps=0
+            ),
+            "eps must be positive",
+        ),
+    ],
+)
+def test_low_level_api_names_a_shape_or_argument_mistake(call, message):
+    with pytest.raises(ValueError, match=message):
+        call(Network([3, 4, 2], "tanh", "squared_error"))
