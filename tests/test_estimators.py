@@ -479,7 +479,9 @@ def test_sparse_input_is_accepted_as_the_tags_say(fmt):
 
 def test_multioutput_regression_as_the_tags_say():
     assert FFNRegressor().__sklearn_tags__().target_tags.multi_output
-    reg = _fit(FFNRegressor((10,), solver="lbfgs", max_iter=200), X_REG, Y_REG)
+    reg = _fit(
+        FFNRegressor((10,), solver="lbfgs", max_iter=200, random_state=0), X_REG, Y_REG
+    )
     assert reg.n_outputs_ == 2
     assert reg.predict(X_REG).shape == (100, 2)
     assert reg.score(X_REG, Y_REG) > 0.9
@@ -487,7 +489,9 @@ def test_multioutput_regression_as_the_tags_say():
 
 def test_multilabel_classification_as_the_tags_say():
     assert FFNClassifier().__sklearn_tags__().classifier_tags.multi_label
-    clf = _fit(FFNClassifier((10,), solver="lbfgs", max_iter=100), X_ML, Y_ML)
+    clf = _fit(
+        FFNClassifier((10,), solver="lbfgs", max_iter=100, random_state=0), X_ML, Y_ML
+    )
     assert clf.out_activation_ == "logistic"
     assert clf.predict(X_ML).shape == Y_ML.shape
     proba = clf.predict_proba(X_ML)

@@ -17,9 +17,10 @@ It fits and checks the invariants that must hold for every such problem:
 - a pickle round-trip predicts bit-identically.
 
 The default run is bounded (25 examples, about 20 s). For a release check run
-many more examples::
+many more, freshly drawn examples (the default run replays the same ones)::
 
-    SKFFNN_FUZZ_EXAMPLES=2000 python -m pytest tests/test_fuzz.py
+    export HYPOTHESIS_PROFILE=explore SKFFNN_FUZZ_EXAMPLES=2000
+    python -m pytest tests/test_fuzz.py
 """
 
 from __future__ import annotations

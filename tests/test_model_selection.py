@@ -20,7 +20,9 @@ def test_layer_grid_pairs_each_depth_with_fitting_activation_lists():
 
 def test_layer_grid_drives_a_grid_search_in_a_pipeline():
     X, y = load_iris(return_X_y=True)
-    pipe = make_pipeline(StandardScaler(), FFNClassifier(solver="lbfgs", max_iter=50))
+    pipe = make_pipeline(
+        StandardScaler(), FFNClassifier(solver="lbfgs", max_iter=50, random_state=0)
+    )
     grid = layer_grid(
         [5, (5, 5)], ["relu", "tanh"], per_layer=True, prefix="ffnclassifier__"
     )
