@@ -66,7 +66,10 @@ class Head:
 
 
 def _weighted_mean(per_sample, sample_weight):
-    return float(np.average(per_sample, weights=sample_weight))
+    # Not np.average: its checks cost more than the sum on a small batch.
+    if sample_weight is None:
+        return float(per_sample.sum()) / per_sample.shape[0]
+    return float(per_sample @ sample_weight) / float(sample_weight.sum())
 
 
 def _scale_rows(delta, sample_weight):
@@ -98,7 +101,10 @@ class SquaredError(Head):
 
     def loss_and_seed(self, z, y, sample_weight=None, out=None):
         r = np.subtract(z, y, out=_out(z, out))
-        loss = 0.5 * _weighted_mean(np.einsum("ij,ij->i", r, r), sample_weight)
+        if sample_weight is None:
+            loss = 0.5 * float(np.vdot(r, r)) / r.shape[0]
+        else:
+            loss = 0.5 * _weighted_mean(np.einsum("ij,ij->i", r, r), sample_weight)
         return loss, _scale_rows(r, sample_weight)
 
 
@@ -180,18 +186,28 @@ class MultinomialLogLoss(Head):
     def loss_and_seed(self, z, y, sample_weight=None, out=None):
         # Shift by the row maximum so exp sees only numbers <= 0; then
         # -sum_j y_j log p_j = sum_j y_j (log S - s_j) with S = sum exp(s) >= 1.
-        if not np.isfinite(z).all():  # +-inf logits: the exact slow path
-            return super().loss_and_seed(z, y, sample_weight, out)
-        s = np.subtract(z, z.max(axis=1, keepdims=True), out=_out(z, out))
-        ys = np.einsum("ij,ij->i", y, s)
-        with np.errstate(under="ignore"):
+        # Both parts are >= 0 (log S >= 0, y >= 0 >= s), so they may be summed
+        # separately over the batch without cancellation.
+        with np.errstate(under="ignore", invalid="ignore"):
+            s = z - z.max(axis=1, keepdims=True)  # a new array: z stays intact
+            if sample_weight is None:
+                ys = np.vdot(y, s)
+            else:
+                ys = np.einsum("ij,ij->i", y, s)
             np.exp(s, out=s)
-        total = s.sum(axis=1)
-        per = np.log(total) * y.sum(axis=1) - ys
-        loss = _weighted_mean(per, sample_weight)
+            # Row sums as matrix-vector products: on a few output columns
+            # np.sum(axis=1) costs several times more.
+            total = s @ np.ones(s.shape[1], s.dtype)
+            log_total = np.log(total)
+            if sample_weight is None:
+                loss = (float((log_total @ y).sum()) - float(ys)) / z.shape[0]
+            else:
+                loss = _weighted_mean(log_total * y.sum(axis=1) - ys, sample_weight)
+        if not np.isfinite(loss):  # +-inf logits: the exact slow path
+            return super().loss_and_seed(z, y, sample_weight, out)
         s /= total[:, None]
-        s -= y
-        return loss, _scale_rows(s, sample_weight)
+        out = np.subtract(s, y, out=s if out is None else out)
+        return loss, _scale_rows(out, sample_weight)
 
 
 HEADS: dict[str, Head] = {

@@ -30,6 +30,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.linalg import blas
 
 from ._activations import Gate, get_gate
 from ._layout import Layout
@@ -40,6 +41,15 @@ __all__ = ["Network", "forward_scores"]
 # Rows per block when predicting: keeps hidden activations in cache-sized
 # blocks, so large inputs cost neither memory nor fresh-page faults.
 PREDICT_CHUNK = 4096
+
+
+def _add_scaled(y, x, c):
+    """``y += c * x`` in place: one pass, no temporary (BLAS axpy)."""
+    if y.dtype in (np.float32, np.float64) and y.dtype == x.dtype:
+        blas.get_blas_funcs("axpy", (y,))(x, y, a=c)
+    else:
+        y += x * y.dtype.type(c)
+    return y
 
 
 def _matmul(a, b, out):
@@ -198,7 +208,7 @@ class Network:
         return self.head.link(self.forward(theta, X))
 
     def _workspace(self, n_rows: int) -> list[np.ndarray]:
-        """Per-layer output buffers and delta buffers for a batch of ``n_rows``."""
+        """Per-layer outputs, deltas and a vector of ones for ``n_rows`` rows."""
         ws = self._buffers.get(n_rows)
         if ws is None:
             if len(self._buffers) >= 4:  # e.g. full batch + remainder + validation
@@ -206,7 +216,7 @@ class Network:
             units = self.layout.layer_units
             outs = [np.empty((n_rows, u), self.dtype) for u in units[1:]]
             deltas = [np.empty((n_rows, u), self.dtype) for u in units[1:-1]]
-            ws = self._buffers[n_rows] = outs + deltas
+            ws = self._buffers[n_rows] = [*outs, *deltas, np.ones(n_rows, self.dtype)]
         return ws
 
     def loss_and_gradient(
@@ -245,7 +255,7 @@ class Network:
         L = self.layout.n_layers
         n = X.shape[0]
         ws = self._workspace(n)
-        outs, delta_bufs = ws[:L], ws[L:]
+        outs, delta_bufs, ones = ws[:L], ws[L:-1], ws[-1]
         W, b = self.layout.unpack(theta)
         grad = np.empty_like(theta) if out is None else out
         gW, gb = self.layout.unpack(grad)
@@ -266,12 +276,11 @@ class Network:
         # Backward, layer by layer.
         for layer in range(L - 1, -1, -1):
             _matmul(a[layer].T, delta, out=gW[layer])
-            np.sum(delta, axis=0, out=gb[layer])
+            np.matmul(ones, delta, out=gb[layer])
             if layer > 0:
                 upstream = np.matmul(delta, W[layer].T, out=delta_bufs[layer - 1])
                 delta = self.gates[layer - 1].backward(upstream, a[layer])
 
         if alpha:
-            grad_w = grad[: self.layout.n_weights]
-            grad_w += theta_w * grad.dtype.type(alpha / sw_sum)
+            _add_scaled(grad[: self.layout.n_weights], theta_w, alpha / sw_sum)
         return loss, grad
