@@ -59,11 +59,11 @@ class Layout:
     @property
     def n_weights(self) -> int:
         """Length of the leading block that holds every ``W`` (penalised by L2)."""
-        return sum(i * o for i, o in self.shapes)
+        return self._b_slices[0].start
 
     @property
     def n_params(self) -> int:
-        return self.n_weights + sum(self.layer_units[1:])
+        return self._b_slices[-1].stop
 
     def weight_slices(self) -> list[slice]:
         bounds = np.cumsum([0] + [i * o for i, o in self.shapes])

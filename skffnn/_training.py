@@ -14,7 +14,6 @@ import warnings
 import numpy as np
 import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils import shuffle as sk_shuffle
 
 from .network import forward_scores
 
@@ -53,8 +52,11 @@ class _Rows:
                 np.empty((n, self.Y.shape[1]), self.Y.dtype),
             )
         xb, yb = self._bufs[n]
-        np.take(self.X, sel, axis=0, out=xb)
-        np.take(self.Y, sel, axis=0, out=yb)
+        # mode="clip": the positions come from a permutation, so they are in
+        # range; with out= and the default mode="raise", numpy gathers into a
+        # temporary and copies it over, 2-3x slower.
+        np.take(self.X, sel, axis=0, out=xb, mode="clip")
+        np.take(self.Y, sel, axis=0, out=yb, mode="clip")
         return xb, yb, sw
 
 
@@ -126,7 +128,9 @@ class StochasticTrainer:
         try:
             for _ in range(1 if incremental else est.max_iter):
                 if est.shuffle:
-                    order = sk_shuffle(order, random_state=self.rng)
+                    # The draws of sklearn.utils.shuffle (a Fisher-Yates pass
+                    # over an arange), without its validation overhead.
+                    self.rng.shuffle(order)
                 try:
                     total = self.run_epoch(train, batch_size, order)
                 except _Diverged as exc:
