@@ -266,7 +266,9 @@ def run_stochastic(ctx: Context, wl: Workload, solver: str, dtype: str) -> list[
     X, y = as_dtype(wl.loader, ctx.quick, dtype)
     units = layer_units(wl, X, y)
     epochs = wl.n_epochs(ctx.quick)
-    gemm = h.GemmBound(units, h.batch_plan(len(X), wl.batch_size), dtype)
+    plan = h.batch_plan(len(X), wl.batch_size)
+    gemm = h.GemmBound(units, plan, dtype)
+    update = h.UpdateBound(units, len(plan), dtype, solver)
 
     def run_one(lib, warm_up):
         if warm_up:
@@ -278,8 +280,12 @@ def run_stochastic(ctx: Context, wl: Workload, solver: str, dtype: str) -> list[
         seconds, est = h.timed_fit(lib, wl.task, mlp_params(wl, solver, epochs), X, y)
         return seconds / est.n_iter_, est
 
-    times, models, gemm_t = interleave(ctx.libs, ctx.repeats, run_one, gemm.time_epoch)
-    gemm_s = _median(ctx, gemm_t)
+    def run_bounds():
+        return gemm.time_epoch(), update.time_epoch()
+
+    times, models, bounds = interleave(ctx.libs, ctx.repeats, run_one, run_bounds)
+    gemm_s = _median(ctx, [g for g, _ in bounds])
+    floor_s = gemm_s + _median(ctx, [u for _, u in bounds])
     flops = h.train_flops(len(X), units)
     sk = _sklearn_median(ctx, times)
     rows = []
@@ -289,6 +295,7 @@ def run_stochastic(ctx: Context, wl: Workload, solver: str, dtype: str) -> list[
         row.update(h.quality(est, wl.task, X, y))
         row.update(epochs=est.n_iter_, gflops=flops / row["median"] / 1e9)
         row.update(gemm=gemm_s, gemm_frac=gemm_s / row["median"])
+        row.update(floor=floor_s, floor_frac=floor_s / row["median"])
         rows.append(row)
         if wl.name == "medium" and solver == "adam":
             ctx.fitted[(dtype, lib.name)] = est
@@ -481,6 +488,8 @@ TABLES = {
         C("GFLOP/s", "gflops", "{:.1f}"),
         C("GEMM s/ep", "gemm", "{:.4g}"),
         C("GEMM frac", "gemm_frac", "{:.2f}"),
+        C("+upd s/ep", "floor", "{:.4g}"),
+        C("+upd frac", "floor_frac", "{:.2f}"),
         *QUALITY,
         C("epochs", "epochs"),
         C("others%", "others", "{:.0f}"),

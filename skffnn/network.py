@@ -164,6 +164,7 @@ class Network:
         self.head: Head = get_head(loss)
         self.dtype = np.dtype(dtype)
         self._buffers: dict[int, list[np.ndarray]] = {}
+        self._views: dict[int, tuple] = {}
 
     @property
     def n_params(self) -> int:
@@ -206,6 +207,15 @@ class Network:
     def predict(self, theta: np.ndarray, X) -> np.ndarray:
         """The head's link applied to the scores (probabilities, or the mean)."""
         return self.head.link(self.forward(theta, X))
+
+    def _unpack(self, vec: np.ndarray) -> tuple[list, list]:
+        """``layout.unpack(vec)``, remembered for the few vectors a fit reuses."""
+        hit = self._views.get(id(vec))
+        if hit is None or hit[0] is not vec:
+            if len(self._views) >= 4:  # theta, gradient, and L-BFGS's copies
+                self._views.clear()
+            hit = self._views[id(vec)] = (vec, self.layout.unpack(vec))
+        return hit[1]
 
     def _workspace(self, n_rows: int) -> list[np.ndarray]:
         """Per-layer outputs, deltas and a vector of ones for ``n_rows`` rows."""
@@ -256,9 +266,9 @@ class Network:
         n = X.shape[0]
         ws = self._workspace(n)
         outs, delta_bufs, ones = ws[:L], ws[L:-1], ws[-1]
-        W, b = self.layout.unpack(theta)
+        W, b = self._unpack(theta)
         grad = np.empty_like(theta) if out is None else out
-        gW, gb = self.layout.unpack(grad)
+        gW, gb = self._unpack(grad)
 
         # Forward, keeping every layer's output a(l) for the backward pass.
         a = [X]
