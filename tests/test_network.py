@@ -1,5 +1,6 @@
 """The network: backprop against finite differences, forward and SGD against sklearn."""
 
+import itertools
 import warnings
 
 import numpy as np
@@ -8,9 +9,10 @@ import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 
+from skffnn._activations import get_gate
 from skffnn._layout import Layout
 from skffnn._solvers import AdamOptimizer, SGDOptimizer
-from skffnn.network import Network
+from skffnn.network import Network, forward_scores, predict_chunk
 from skffnn.utils import check_gradient
 
 ACTIVATIONS = ["identity", "logistic", "tanh", "relu", "softplus"]
@@ -268,3 +270,28 @@ def test_network_rejects_an_unknown_activation_by_name():
 def test_low_level_api_names_a_shape_or_argument_mistake(call, message):
     with pytest.raises(ValueError, match=message):
         call(Network([3, 4, 2], "tanh", "squared_error"))
+
+
+@pytest.mark.parametrize("itemsize, width", [(8, 256), (4, 256), (8, 4000), (8, 3)])
+def test_prediction_blocks_keep_the_widest_activation_block_near_one_mib(
+    itemsize, width
+):
+    rows = predict_chunk([10, width, 2], itemsize)
+    assert 512 <= rows <= 4096
+    if 512 < rows < 4096:
+        assert rows * width * itemsize <= 1 << 20 < (rows + 1) * width * itemsize
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_forward_scores_in_row_blocks_equal_one_pass_over_all_rows(sparse):
+    rng = np.random.default_rng(0)
+    units = [7, 300, 40, 5]
+    chunk = predict_chunk(units, 8)
+    n = 2 * chunk + 37  # two full blocks and a ragged one
+    X = rng.standard_normal((n, units[0]))
+    W = [rng.standard_normal((a, b)) / np.sqrt(a) for a, b in itertools.pairwise(units)]
+    b = [rng.standard_normal(u) for u in units[1:]]
+    expected = np.maximum(np.tanh(X @ W[0] + b[0]) @ W[1] + b[1], 0) @ W[2] + b[2]
+    gates = [get_gate("tanh"), get_gate("relu")]
+    got = forward_scores(sp.csr_matrix(X) if sparse else X, W, b, gates)
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
