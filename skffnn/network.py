@@ -26,6 +26,7 @@ into buffers allocated once per batch size and reused.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 import numpy as np
@@ -273,12 +274,28 @@ class Network:
         grad : ndarray of shape (n_params,)
         """
         self._check(theta, X, Y)
-        L = self.layout.n_layers
+        grad = np.empty_like(theta) if out is None else out
         n = X.shape[0]
-        ws = self._workspace(n)
+        block = predict_chunk(self.layout.layer_units, self.dtype.itemsize)
+        if n < 2 * block:
+            loss = self._backprop(theta, X, Y, sample_weight, grad)
+        else:
+            loss = self._backprop_in_blocks(theta, X, Y, sample_weight, grad, block)
+
+        # The L2 penalty on the weights, and its gradient alpha * W / sum(w).
+        sw_sum = n if sample_weight is None else float(sample_weight.sum())
+        theta_w = theta[: self.layout.n_weights]
+        loss += 0.5 * alpha * float(theta_w @ theta_w) / sw_sum
+        if alpha:
+            _add_scaled(grad[: self.layout.n_weights], theta_w, alpha / sw_sum)
+        return loss, grad
+
+    def _backprop(self, theta, X, Y, sample_weight, grad) -> float:
+        """The head's weighted mean loss on these rows; its gradient into ``grad``."""
+        L = self.layout.n_layers
+        ws = self._workspace(X.shape[0])
         outs, delta_bufs, ones = ws[:L], ws[L:-1], ws[-1]
         W, b = self._unpack(theta)
-        grad = np.empty_like(theta) if out is None else out
         gW, gb = self._unpack(grad)
 
         # Forward, keeping every layer's output a(l) for the backward pass.
@@ -288,11 +305,8 @@ class Network:
             z += b[layer]
             a.append(self.gates[layer].forward(z) if layer < L - 1 else z)
 
-        sw_sum = n if sample_weight is None else float(sample_weight.sum())
-        theta_w = theta[: self.layout.n_weights]
         # The head's loss, and the seed delta(L) written over the logits.
         loss, delta = self.head.loss_and_seed(a[L], Y, sample_weight, out=a[L])
-        loss += 0.5 * alpha * float(theta_w @ theta_w) / sw_sum
 
         # Backward, layer by layer.
         for layer in range(L - 1, -1, -1):
@@ -301,7 +315,34 @@ class Network:
             if layer > 0:
                 upstream = np.matmul(delta, W[layer].T, out=delta_bufs[layer - 1])
                 delta = self.gates[layer - 1].backward(upstream, a[layer])
+        return loss
 
-        if alpha:
-            _add_scaled(grad[: self.layout.n_weights], theta_w, alpha / sw_sum)
-        return loss, grad
+    def _backprop_in_blocks(self, theta, X, Y, sample_weight, grad, block) -> float:
+        """``_backprop`` of a large batch (full-batch L-BFGS) in blocks of rows.
+
+        Blocks whose activations fit in cache make the elementwise passes 2-3x
+        faster than over the whole batch. The batch's weighted mean loss and
+        its gradient are the blocks' ones weighted by each block's share of
+        the total sample weight.
+        """
+        n = X.shape[0]
+        total = n if sample_weight is None else float(sample_weight.sum())
+        part = np.empty_like(grad)
+        loss, started = 0.0, False
+        # Blocks of `block` rows; the last one also takes the remainder.
+        edges = [*range(0, block * (n // block), block), n]
+        for lo, hi in itertools.pairwise(edges):
+            sw = None if sample_weight is None else sample_weight[lo:hi]
+            share = (hi - lo) / n if sw is None else float(sw.sum()) / total
+            if not share > 0:
+                continue  # a block of zero weight adds nothing (and has no mean)
+            target = part if started else grad
+            loss += share * self._backprop(theta, X[lo:hi], Y[lo:hi], sw, target)
+            if started:
+                _add_scaled(grad, part, share)
+            else:
+                grad *= grad.dtype.type(share)
+                started = True
+        if not started:  # no weight at all: the unblocked path says so
+            return self._backprop(theta, X, Y, sample_weight, grad)
+        return loss

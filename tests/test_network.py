@@ -295,3 +295,49 @@ def test_forward_scores_in_row_blocks_equal_one_pass_over_all_rows(sparse):
     gates = [get_gate("tanh"), get_gate("relu")]
     got = forward_scores(sp.csr_matrix(X) if sparse else X, W, b, gates)
     np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("weights", ["none", "random", "first block zero"])
+@pytest.mark.parametrize("loss", ["log_loss", "binary_log_loss", "squared_error"])
+def test_large_batches_in_row_blocks_give_the_whole_batch_loss_and_gradient(
+    loss, weights
+):
+    from scipy.special import log_expit, log_softmax
+
+    rng = np.random.default_rng(1)
+    n_out = {"log_loss": 3, "binary_log_loss": 1, "squared_error": 2}[loss]
+    units = [5, 300, n_out]
+    block = predict_chunk(units, 8)
+    n = 3 * block + 77  # goes through _backprop in blocks
+    X = rng.standard_normal((n, 5))
+    if loss == "log_loss":
+        Y = np.eye(3)[rng.integers(0, 3, n)]
+    elif loss == "binary_log_loss":
+        Y = rng.integers(0, 2, (n, 1)).astype(float)
+    else:
+        Y = rng.standard_normal((n, 2))
+    sw = {
+        "none": None,
+        "random": rng.uniform(0, 2, n),
+        "first block zero": np.r_[np.zeros(block), rng.uniform(0, 2, n - block)],
+    }[weights]
+    net = Network(units, "tanh", loss)
+    theta = net.init_params(0)
+    value, _ = net.loss_and_gradient(theta, X, Y, sw, alpha=0.3)
+
+    # The loss from its definition, in one pass over all rows.
+    (W0, W1), (b0, b1) = net.layout.unpack(theta)
+    z = np.tanh(X @ W0 + b0) @ W1 + b1
+    if loss == "log_loss":
+        per = -(Y * log_softmax(z, axis=1)).sum(axis=1)
+    elif loss == "binary_log_loss":
+        per = -(Y * log_expit(z) + (1 - Y) * log_expit(-z)).sum(axis=1)
+    else:
+        per = 0.5 * ((z - Y) ** 2).sum(axis=1)
+    w = np.ones(n) if sw is None else sw
+    l2 = 0.5 * 0.3 * ((W0**2).sum() + (W1**2).sum()) / w.sum()
+    np.testing.assert_allclose(value, per @ w / w.sum() + l2, rtol=1e-12)
+    err = check_gradient(
+        net, theta, X, Y, sw, alpha=0.3, n_directions=8, random_state=0
+    )
+    assert err < 1e-6
