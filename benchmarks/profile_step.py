@@ -111,6 +111,7 @@ def profile(name: str, dtype: str, solver: str, steps: int) -> list[tuple[str, f
     gates = net.gates
     theta_w = theta[: net.layout.n_weights]
     grad_w = grad[: net.layout.n_weights]
+    scratch_w = np.empty_like(grad_w)
     logits = acts[-1]
 
     def gemm_forward():
@@ -144,7 +145,7 @@ def profile(name: str, dtype: str, solver: str, steps: int) -> list[tuple[str, f
 
     def l2():
         float(theta_w @ theta_w)
-        _add_scaled(grad_w, theta_w, alpha / B)
+        _add_scaled(grad_w, theta_w, alpha / B, scratch_w)
 
     def check_and_snapshot():
         np.isfinite(np.add.reduce(grad))

@@ -31,7 +31,6 @@ from collections.abc import Sequence
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.linalg import blas
 
 from ._activations import Gate, get_gate
 from ._layout import Layout
@@ -52,12 +51,15 @@ def predict_chunk(layer_units: Sequence[int], itemsize: int) -> int:
     return int(min(max(rows, 512), 4096))
 
 
-def _add_scaled(y, x, c):
-    """``y += c * x`` in place: one pass, no temporary (BLAS axpy)."""
-    if y.dtype in (np.float32, np.float64) and y.dtype == x.dtype:
-        blas.get_blas_funcs("axpy", (y,))(x, y, a=c)
-    else:
-        y += x * y.dtype.type(c)
+def _add_scaled(y, x, c, scratch):
+    """``y += c * x`` in place, through ``scratch`` (which may be ``x``).
+
+    Not BLAS's axpy from scipy: that is scipy's own OpenBLAS, whose threads
+    compete with numpy's for the cores (8 ms instead of 0.05 ms for 95,000
+    parameters on 2 threads).
+    """
+    np.multiply(x, y.dtype.type(c), out=scratch)
+    y += scratch
     return y
 
 
@@ -177,6 +179,7 @@ class Network:
         self.dtype = np.dtype(dtype)
         self._buffers: dict[int, list[np.ndarray]] = {}
         self._views: dict[int, tuple] = {}
+        self._tmp: np.ndarray | None = None
 
     @property
     def n_params(self) -> int:
@@ -228,6 +231,13 @@ class Network:
                 self._views.clear()
             hit = self._views[id(vec)] = (vec, self.layout.unpack(vec))
         return hit[1]
+
+    def _scratch(self, like: np.ndarray) -> np.ndarray:
+        """A scratch vector shaped like the gradient ``like``, kept between calls."""
+        tmp = self._tmp
+        if tmp is None or tmp.shape != like.shape or tmp.dtype != like.dtype:
+            tmp = self._tmp = np.empty_like(like)
+        return tmp
 
     def _workspace(self, n_rows: int) -> list[np.ndarray]:
         """Per-layer outputs, deltas and a vector of ones for ``n_rows`` rows."""
@@ -287,7 +297,8 @@ class Network:
         theta_w = theta[: self.layout.n_weights]
         loss += 0.5 * alpha * float(theta_w @ theta_w) / sw_sum
         if alpha:
-            _add_scaled(grad[: self.layout.n_weights], theta_w, alpha / sw_sum)
+            scratch = self._scratch(grad)[: theta_w.size]
+            _add_scaled(grad[: theta_w.size], theta_w, alpha / sw_sum, scratch)
         return loss, grad
 
     def _backprop(self, theta, X, Y, sample_weight, grad) -> float:
@@ -327,7 +338,7 @@ class Network:
         """
         n = X.shape[0]
         total = n if sample_weight is None else float(sample_weight.sum())
-        part = np.empty_like(grad)
+        part = self._scratch(grad)
         loss, started = 0.0, False
         # Blocks of `block` rows; the last one also takes the remainder.
         edges = [*range(0, block * (n // block), block), n]
@@ -339,7 +350,7 @@ class Network:
             target = part if started else grad
             loss += share * self._backprop(theta, X[lo:hi], Y[lo:hi], sw, target)
             if started:
-                _add_scaled(grad, part, share)
+                _add_scaled(grad, part, share, part)
             else:
                 grad *= grad.dtype.type(share)
                 started = True
