@@ -16,7 +16,7 @@ It fits and checks the invariants that must hold for every such problem:
   predict_log_proba is finite and is the log of predict_proba;
 - a pickle round-trip predicts bit-identically.
 
-The default run is bounded (25 examples, about 20 s). For a release check run
+The default run is bounded (25 examples, a few seconds). For a release check run
 many more, freshly drawn examples (the default run replays the same ones)::
 
     export HYPOTHESIS_PROFILE=explore SKFFNN_FUZZ_EXAMPLES=2000
