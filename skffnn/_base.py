@@ -25,7 +25,7 @@ from ._layout import Layout
 from ._solvers import AdamOptimizer, SGDOptimizer, minimize_lbfgs
 from ._threads import blas_threads, largest_gemm
 from ._training import StochasticTrainer, _Rows
-from .network import Network, forward_scores, predict_chunk
+from .network import Network, _block_rows, forward_scores
 
 _STOCHASTIC_SOLVERS = ("sgd", "adam")
 
@@ -327,7 +327,7 @@ class BaseFFN(BaseEstimator):
         coefs = [np.asarray(c) for c in self.coefs_]
         intercepts = [np.asarray(b) for b in self.intercepts_]
         units = [X.shape[1]] + [b.shape[0] for b in intercepts]
-        chunk = predict_chunk(units, np.result_type(coefs[0].dtype, X.dtype).itemsize)
+        chunk = _block_rows(units, np.result_type(coefs[0].dtype, X.dtype).itemsize)
         with blas_threads(largest_gemm(min(X.shape[0], chunk), units)):
             return forward_scores(X, coefs, intercepts, gates)
 

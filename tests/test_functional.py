@@ -137,24 +137,17 @@ def reference_on_grid(name: str, dtype: type) -> np.ndarray:
 # --------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("dtype, max_ulp", [(np.float64, 2), (np.float32, 1)])
 @pytest.mark.parametrize("name", ELEMENTWISE + GRADIENTS)
-def test_float64_within_2_ulp_of_mpmath_over_the_whole_range(name):
-    x = grid(np.float64)
+def test_within_2_ulp_float64_1_ulp_float32_of_mpmath_keeping_the_dtype(
+    name, dtype, max_ulp
+):
+    x = grid(dtype)
     got = getattr(F, name)(x)
-    assert got.dtype == np.float64
-    distance = ulp_distance(got, reference_on_grid(name, np.float64))
+    assert got.dtype == dtype
+    distance = ulp_distance(got, reference_on_grid(name, dtype))
     worst = np.argmax(distance)
-    assert distance.max() <= 2, (x[worst], got[worst])
-
-
-@pytest.mark.parametrize("name", ELEMENTWISE + GRADIENTS)
-def test_float32_within_1_ulp_of_mpmath_and_stays_float32(name):
-    x = grid(np.float32)
-    got = getattr(F, name)(x)
-    assert got.dtype == np.float32
-    distance = ulp_distance(got, reference_on_grid(name, np.float32))
-    worst = np.argmax(distance)
-    assert distance.max() <= 1, (x[worst], got[worst])
+    assert distance.max() <= max_ulp, (x[worst], got[worst])
 
 
 def _outputs(name: str, dtype: type) -> np.ndarray:

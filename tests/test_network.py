@@ -12,7 +12,7 @@ from sklearn.neural_network import MLPClassifier, MLPRegressor
 from skffnn._activations import get_gate
 from skffnn._layout import Layout
 from skffnn._solvers import AdamOptimizer, SGDOptimizer
-from skffnn.network import Network, forward_scores, predict_chunk
+from skffnn.network import Network, _block_rows, forward_scores
 from skffnn.utils import check_gradient
 
 ACTIVATIONS = ["identity", "logistic", "tanh", "relu", "softplus"]
@@ -260,6 +260,18 @@ def test_network_rejects_an_unknown_activation_by_name():
             r"Y has shape \(2, 1\); expected \(2, 2\)",
         ),
         (
+            lambda net: net.loss_and_gradient(
+                net.init_params(0), np.zeros((2, 3)), np.zeros((2, 2)), np.ones(3)
+            ),
+            r"sample_weight has shape \(3,\); expected \(2,\)",
+        ),
+        (
+            lambda net: net.loss_and_gradient(
+                net.init_params(0), np.zeros((2, 3)), np.zeros((2, 2)), np.zeros(2)
+            ),
+            "sample_weight must have a positive sum",
+        ),
+        (
             lambda net: check_gradient(
                 net, net.init_params(0), np.zeros((2, 3)), np.zeros((2, 2)), eps=0
             ),
@@ -273,10 +285,8 @@ def test_low_level_api_names_a_shape_or_argument_mistake(call, message):
 
 
 @pytest.mark.parametrize("itemsize, width", [(8, 256), (4, 256), (8, 4000), (8, 3)])
-def test_prediction_blocks_keep_the_widest_activation_block_near_one_mib(
-    itemsize, width
-):
-    rows = predict_chunk([10, width, 2], itemsize)
+def test_row_blocks_keep_the_widest_activation_block_near_one_mib(itemsize, width):
+    rows = _block_rows([10, width, 2], itemsize)
     assert 512 <= rows <= 4096
     if 512 < rows < 4096:
         assert rows * width * itemsize <= 1 << 20 < (rows + 1) * width * itemsize
@@ -286,7 +296,7 @@ def test_prediction_blocks_keep_the_widest_activation_block_near_one_mib(
 def test_forward_scores_in_row_blocks_equal_one_pass_over_all_rows(sparse):
     rng = np.random.default_rng(0)
     units = [7, 300, 40, 5]
-    chunk = predict_chunk(units, 8)
+    chunk = _block_rows(units, 8)
     n = 2 * chunk + 37  # two full blocks and a ragged one
     X = rng.standard_normal((n, units[0]))
     W = [rng.standard_normal((a, b)) / np.sqrt(a) for a, b in itertools.pairwise(units)]
@@ -307,7 +317,7 @@ def test_large_batches_in_row_blocks_give_the_whole_batch_loss_and_gradient(
     rng = np.random.default_rng(1)
     n_out = {"log_loss": 3, "binary_log_loss": 1, "squared_error": 2}[loss]
     units = [5, 300, n_out]
-    block = predict_chunk(units, 8)
+    block = _block_rows(units, 8)
     n = 3 * block + 77  # goes through _backprop in blocks
     X = rng.standard_normal((n, 5))
     if loss == "log_loss":
