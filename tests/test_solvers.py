@@ -77,6 +77,46 @@ def test_released_optimizer_state_restarts_from_zero_momentum():
     np.testing.assert_array_equal(theta2, [-0.1, -0.1])
 
 
+def _sklearn_optimizer(name, params):
+    from sklearn.neural_network._stochastic_optimizers import (
+        AdamOptimizer as SkAdam,
+    )
+    from sklearn.neural_network._stochastic_optimizers import (
+        SGDOptimizer as SkSGD,
+    )
+
+    if name == "adam":
+        return SkAdam(params, learning_rate_init=0.01)
+    return SkSGD(params, learning_rate_init=0.01, momentum=0.9, nesterov=True)
+
+
+@pytest.mark.parametrize("name", ["sgd", "adam"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_updates_land_on_sklearns_optimizer_weights(name, dtype):
+    n = 1000
+    rng = np.random.default_rng(0)
+    theta = rng.standard_normal(n).astype(dtype)
+    reference = [theta.copy()]
+    ours = (
+        AdamOptimizer(n, dtype, 0.01)
+        if name == "adam"
+        else SGDOptimizer(n, dtype, 0.01, momentum=0.9, nesterov=True)
+    )
+    theirs = _sklearn_optimizer(name, reference)
+    for _ in range(3):
+        grad = rng.standard_normal(n).astype(dtype)
+        ours.step(theta, grad)
+        theirs.update_params(reference, [grad])
+    assert theta.dtype == dtype
+    if dtype == np.float64 or name == "sgd":
+        np.testing.assert_array_equal(theta, reference[0])
+    else:
+        # scikit-learn's float32 Adam divides in float64 (its step size is a
+        # numpy float64) and rounds once; ours stays in float32 (weights of
+        # order 1: a few float32 rounding units).
+        np.testing.assert_allclose(theta, reference[0], rtol=3e-7, atol=3e-7)
+
+
 def _problem(dtype):
     rng = np.random.RandomState(0)
     net = Network([4, 6, 3], "tanh", "log_loss", dtype=dtype)
