@@ -36,6 +36,10 @@ class Gate:
 
     def forward(self, z: np.ndarray) -> np.ndarray:
         """Apply the activation to ``z`` in place and return it."""
+        if self.name == "relu":
+            # The network's own float buffer: F.relu's input checks would
+            # cost more than the pass itself on a small layer.
+            return np.maximum(z, 0, out=z)
         return self._forward(z, out=z)
 
     def backward(self, upstream: np.ndarray, a: np.ndarray) -> np.ndarray:

@@ -20,6 +20,8 @@ can overflow, and the same function whose value ``loss`` reports.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from scipy.special import xlogy
 
@@ -84,6 +86,25 @@ def _scale_rows(delta, sample_weight):
 
 def _out(z, out):
     return np.empty_like(z) if out is None else out
+
+
+@functools.cache
+def _ones(n: int, dtype: np.dtype) -> np.ndarray:
+    ones = np.ones(n, dtype)
+    ones.flags.writeable = False
+    return ones
+
+
+def _row_max(z):
+    """``z.max(axis=1, keepdims=True)``, faster on a few columns.
+
+    numpy reduces a short contiguous row at about 60 ns per row (14 us for
+    200 rows of 10 logits); over the rows of the transposed copy the same
+    maxima are a few vectorised passes (4 us, copy included).
+    """
+    if z.shape[1] > 32:
+        return z.max(axis=1, keepdims=True)
+    return np.ascontiguousarray(z.T).max(axis=0)[:, None]
 
 
 class SquaredError(Head):
@@ -189,7 +210,7 @@ class MultinomialLogLoss(Head):
         # Both parts are >= 0 (log S >= 0, y >= 0 >= s), so they may be summed
         # separately over the batch without cancellation.
         with np.errstate(under="ignore", invalid="ignore"):
-            s = z - z.max(axis=1, keepdims=True)  # a new array: z stays intact
+            s = z - _row_max(z)  # a new array: z stays intact
             if sample_weight is None:
                 ys = np.vdot(y, s)
             else:
@@ -197,7 +218,7 @@ class MultinomialLogLoss(Head):
             np.exp(s, out=s)
             # Row sums as matrix-vector products: on a few output columns
             # np.sum(axis=1) costs several times more.
-            total = s @ np.ones(s.shape[1], s.dtype)
+            total = s @ _ones(s.shape[1], s.dtype)
             log_total = np.log(total)
             if sample_weight is None:
                 loss = (float((log_total @ y).sum()) - float(ys)) / z.shape[0]

@@ -55,8 +55,8 @@ class _Rows:
         # mode="clip": the positions come from a permutation, so they are in
         # range; with out= and the default mode="raise", numpy gathers into a
         # temporary and copies it over, 2-3x slower.
-        np.take(self.X, sel, axis=0, out=xb, mode="clip")
-        np.take(self.Y, sel, axis=0, out=yb, mode="clip")
+        self.X.take(sel, axis=0, out=xb, mode="clip")
+        self.Y.take(sel, axis=0, out=yb, mode="clip")
         return xb, yb, sw
 
 
