@@ -38,7 +38,7 @@ import bench_mlp
 
 from skffnn._solvers import AdamOptimizer, SGDOptimizer
 from skffnn._training import _Rows
-from skffnn.network import Network, _add_scaled
+from skffnn.network import Network, _add_scaled, _matmul
 
 
 def best_us(fns: dict, steps: int, rounds: int = 7) -> dict:
@@ -183,6 +183,106 @@ def profile(name: str, dtype: str, solver: str, steps: int) -> list[tuple[str, f
     ]
 
 
+class _TimedNetwork(Network):
+    """``Network`` whose ``_backprop`` times each phase as it runs.
+
+    The same operations as ``Network._backprop``, in the same order, on the
+    same buffers, with a clock read between them (about 0.1 us per read).
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.clock: dict[str, float] = {}
+
+    def _tick(self, name, start):
+        now = time.perf_counter()
+        self.clock[name] = self.clock.get(name, 0.0) + now - start
+        return now
+
+    def _backprop(self, theta, X, Y, sample_weight, grad):
+        tick = self._tick
+        t = time.perf_counter()
+        L = self.layout.n_layers
+        ws = self._workspace(X.shape[0])
+        outs, delta_bufs, ones = ws[:L], ws[L:-1], ws[-1]
+        W, b = self._unpack(theta)
+        gW, gb = self._unpack(grad)
+        a = [X]
+        for layer in range(L):
+            z = _matmul(a[layer], W[layer], out=outs[layer])
+            t = tick("GEMM forward", t)
+            z += b[layer]
+            t = tick("bias add", t)
+            a.append(self.gates[layer].forward(z) if layer < L - 1 else z)
+            t = tick("activation forward", t)
+        loss, delta = self.head.loss_and_seed(a[L], Y, sample_weight, out=a[L])
+        t = tick("output head (loss + seed)", t)
+        for layer in range(L - 1, -1, -1):
+            _matmul(a[layer].T, delta, out=gW[layer])
+            t = tick("GEMM backward", t)
+            np.matmul(ones, delta, out=gb[layer])
+            t = tick("bias gradients", t)
+            if layer > 0:
+                upstream = np.matmul(delta, W[layer].T, out=delta_bufs[layer - 1])
+                t = tick("GEMM backward", t)
+                delta = self.gates[layer - 1].backward(upstream, a[layer])
+                t = tick("activation backward", t)
+        return loss
+
+
+def profile_in_situ(
+    name: str, dtype: str, solver: str, epochs: int
+) -> list[tuple[str, float]]:
+    """Phases timed inside real training steps over shuffled minibatches.
+
+    Unlike ``profile``, no phase runs on warm data: each pays the cache
+    misses that the phases before it in the step leave behind.
+    """
+    wl, X, Y, units, loss = problem(name, dtype)
+    net = _TimedNetwork(units, "relu", loss, dtype=dtype)
+    theta = net.init_params(0)
+    grad, last_good = np.empty_like(theta), np.empty_like(theta)
+    if solver == "adam":
+        opt = AdamOptimizer(theta.size, dtype, learning_rate_init=1e-3)
+    else:
+        opt = SGDOptimizer(theta.size, dtype, learning_rate_init=1e-3, momentum=0.9)
+    rows, B = _Rows(X, Y, None, None), wl.batch_size
+    order = np.arange(len(X))
+    rng = np.random.RandomState(0)
+    clock = net.clock
+    n_steps = 0
+    for epoch in range(epochs + 1):
+        if epoch == 1:  # the first epoch warms up
+            clock.clear()
+            n_steps = 0
+        rng.shuffle(order)
+        for start in range(0, len(X), B):
+            t0 = time.perf_counter()
+            Xb, Yb, _ = rows.take(order[start : start + B])
+            t = net._tick("gather the batch", t0)
+            with np.errstate(all="ignore"):
+                _, g = net.loss_and_gradient(theta, Xb, Yb, alpha=1e-4, out=grad)
+                t = time.perf_counter()
+                np.isfinite(np.add.reduce(g))
+                np.copyto(last_good, theta)
+                t = net._tick("finiteness check + snapshot", t)
+                opt.step(theta, g)
+            t = net._tick(f"{solver} update", t)
+            net._tick("whole step", t0)
+            n_steps += 1
+    total = clock.pop("whole step")
+    result = [(k, v / n_steps * 1e6) for k, v in clock.items()]
+    rest = (total - sum(clock.values())) / n_steps * 1e6
+    gemm = h.GemmBound(units, [B] * (len(X) // B), dtype)
+    bound = gemm.time_epoch(1.0).wall / (len(X) // B) * 1e6
+    return [
+        *result,
+        ("rest (Python, L2 penalty, calls)", rest),
+        ("whole step", total / n_steps * 1e6),
+        ("GEMM bound (products alone)", bound),
+    ]
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument(
@@ -192,18 +292,35 @@ def main(argv=None) -> int:
     p.add_argument("--solver", default="adam", choices=["adam", "sgd"])
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--steps", type=int, default=200)
+    p.add_argument(
+        "--in-situ",
+        action="store_true",
+        help="time the phases inside real training steps (shuffled batches)",
+    )
+    p.add_argument("--epochs", type=int, default=3, help="epochs for --in-situ")
     args = p.parse_args(argv)
     with h.thread_limit(args.threads):
-        result = profile(args.workload, args.dtype, args.solver, args.steps)
+        if args.in_situ:
+            result = profile_in_situ(
+                args.workload, args.dtype, args.solver, args.epochs
+            )
+            bound = result.pop()[1]
+        else:
+            result = profile(args.workload, args.dtype, args.solver, args.steps)
     total = result[-1][1]
+    where = "inside training" if args.in_situ else "each phase alone"
     print(
         f"{args.workload}, {args.dtype}, {args.solver}, {args.threads} BLAS "
-        f"thread(s): microseconds per training step"
+        f"thread(s), {where}: microseconds per training step"
     )
     for name, us in result:
-        print(f"  {name:30s} {us:10.1f}  {us / total:6.1%}")
-    gemm = result[0][1] + result[1][1]
+        print(f"  {name:33s} {us:10.1f}  {us / total:6.1%}")
+    gemm = sum(us for name, us in result if name.startswith("GEMM"))
     print(f"  GEMM share of the step: {gemm / total:.2f}")
+    if args.in_situ:
+        print(f"  GEMM bound (the products alone, warm): {bound:.1f} us")
+        print(f"  GEMM inside training / GEMM bound: {gemm / bound:.2f}")
+        print(f"  GEMM bound / whole step (bench_mlp's GEMM frac): {bound / total:.2f}")
     return 0
 
 

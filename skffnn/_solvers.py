@@ -9,6 +9,7 @@ grad)``; they know nothing of estimators.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -20,6 +21,21 @@ __all__ = [
     "SGDOptimizer",
     "minimize_lbfgs",
 ]
+
+
+# The update's ten or so passes run over blocks of this many bytes of each
+# vector, so that a block's later passes reread it from the L2 cache rather
+# than from memory. Measured on "large" (535,000 parameters, 1 thread): 3-4 %
+# off the whole fit with 512 KiB blocks; 128 KiB and 2 MiB gained nothing, and
+# on 95,000 parameters it makes no difference either way.
+BLOCK_BYTES = 1 << 19
+
+
+@functools.cache
+def _blocks(n: int, itemsize: int) -> tuple:
+    """``(start, stop)`` of each block of a vector of ``n`` elements."""
+    step = max(BLOCK_BYTES // itemsize, 1)
+    return tuple((lo, min(lo + step, n)) for lo in range(0, n, step))
 
 
 class _StochasticOptimizer:
@@ -44,11 +60,30 @@ class _StochasticOptimizer:
         self._scratch = None
 
     def _scratch_vectors(self, k):
-        """``k`` work vectors of the parameters' size; never pickled."""
+        """``k`` work vectors of one block's size; never pickled."""
         if getattr(self, "_scratch", None) is None:
             n, dtype = self._shape
-            self._scratch = [np.empty(n, dtype) for _ in range(k)]
+            size = min(n, max(BLOCK_BYTES // dtype.itemsize, 1))
+            self._scratch = [np.empty(size, dtype) for _ in range(k)]
         return self._scratch
+
+    def step(self, theta: np.ndarray, grad: np.ndarray) -> None:
+        """Update ``theta`` in place."""
+        self._start_step()
+        state = self._buffers()
+        k = len(state) - 2  # per-parameter state vectors, then two scratch
+        blocks = _blocks(theta.size, theta.dtype.itemsize)
+        if len(blocks) == 1:
+            self._update(theta, grad, *state)
+            return
+        for lo, hi in blocks:
+            self._update(
+                theta[lo:hi], grad[lo:hi],
+                *(v[lo:hi] for v in state[:k]), *(v[: hi - lo] for v in state[k:]),
+            )  # fmt: skip
+
+    def _start_step(self) -> None:
+        """Bookkeeping before the elementwise update."""
 
     def __getstate__(self):
         state = self.__dict__.copy()
@@ -90,9 +125,7 @@ class SGDOptimizer(_StochasticOptimizer):
             self._state = [np.zeros(n, dtype)]  # velocity
         return self._state + self._scratch_vectors(2)
 
-    def step(self, theta: np.ndarray, grad: np.ndarray) -> None:
-        """Update ``theta`` in place."""
-        velocity, lr_grad, update = self._buffers()
+    def _update(self, theta, grad, velocity, lr_grad, update):
         np.multiply(grad, self.learning_rate, out=lr_grad)
         velocity *= self.momentum
         velocity -= lr_grad
@@ -158,10 +191,15 @@ class AdamOptimizer(_StochasticOptimizer):
         super().release()
         self.t = 0
 
-    def step(self, theta: np.ndarray, grad: np.ndarray) -> None:
-        """Update ``theta`` in place."""
-        m, v, s1, s2 = self._buffers()
+    def _start_step(self):
         self.t += 1
+        self.learning_rate = (
+            self.learning_rate_init
+            * np.sqrt(1 - self.beta_2**self.t)
+            / (1 - self.beta_1**self.t)
+        )
+
+    def _update(self, theta, grad, m, v, s1, s2):
         m *= self.beta_1
         np.multiply(grad, 1 - self.beta_1, out=s1)
         m += s1
@@ -169,11 +207,6 @@ class AdamOptimizer(_StochasticOptimizer):
         np.square(grad, out=s1)
         s1 *= 1 - self.beta_2
         v += s1
-        self.learning_rate = (
-            self.learning_rate_init
-            * np.sqrt(1 - self.beta_2**self.t)
-            / (1 - self.beta_1**self.t)
-        )
         np.sqrt(v, out=s1)
         s1 += self.epsilon
         np.multiply(m, -self.learning_rate, out=s2)

@@ -3,7 +3,12 @@
 import numpy as np
 import pytest
 
-from skffnn._solvers import AdamOptimizer, SGDOptimizer, minimize_lbfgs
+from skffnn._solvers import (
+    BLOCK_BYTES,
+    AdamOptimizer,
+    SGDOptimizer,
+    minimize_lbfgs,
+)
 from skffnn.network import Network
 
 
@@ -92,8 +97,14 @@ def _sklearn_optimizer(name, params):
 
 @pytest.mark.parametrize("name", ["sgd", "adam"])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_updates_land_on_sklearns_optimizer_weights(name, dtype):
-    n = 1000
+@pytest.mark.parametrize("blocks", ["one block", "several blocks"])
+def test_updates_land_on_sklearns_optimizer_weights(name, dtype, blocks):
+    # "several blocks": three of the update's cache blocks and a ragged one.
+    n = (
+        1000
+        if blocks == "one block"
+        else 3 * BLOCK_BYTES // np.dtype(dtype).itemsize + 17
+    )
     rng = np.random.default_rng(0)
     theta = rng.standard_normal(n).astype(dtype)
     reference = [theta.copy()]

@@ -1,0 +1,96 @@
+"""The benchmark scripts run, and their instruments measure what they claim to.
+
+No timing is asserted (speed is measured by ``benchmarks/``, never tested);
+these tests pin down that the scripts run on a fresh checkout and that the
+in-training profile accounts for the step it times.
+"""
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
+
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("single_threaded_blas")]
+
+
+def _load(name):
+    sys.path.insert(0, str(BENCH))
+    try:
+        spec = importlib.util.spec_from_file_location(name, BENCH / f"{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(BENCH))
+    return module
+
+
+def test_in_situ_profile_accounts_for_every_phase_of_the_step():
+    profile_step = _load("profile_step")
+    result = dict(profile_step.profile_in_situ("small", "float64", "adam", epochs=1))
+    bound = result.pop("GEMM bound (products alone)")
+    total = result.pop("whole step")
+    rest = result.pop("rest (Python, L2 penalty, calls)")
+    expected = {
+        "gather the batch", "GEMM forward", "bias add", "activation forward",
+        "output head (loss + seed)", "GEMM backward", "bias gradients",
+        "activation backward", "finiteness check + snapshot", "adam update",
+    }  # fmt: skip
+    assert set(result) == expected
+    assert all(us > 0 for us in result.values()) and bound > 0
+    assert sum(result.values()) + rest == pytest.approx(total)
+    assert rest >= 0
+
+
+def test_timed_network_computes_what_the_network_computes():
+    profile_step = _load("profile_step")
+    from skffnn.network import Network
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((30, 4))
+    Y = np.eye(3)[rng.integers(0, 3, 30)]
+    plain = Network([4, 5, 6, 3], "relu", "log_loss")
+    timed = profile_step._TimedNetwork([4, 5, 6, 3], "relu", "log_loss")
+    theta = plain.init_params(0)
+    loss, grad = plain.loss_and_gradient(theta, X, Y, alpha=0.1)
+    timed_loss, timed_grad = timed.loss_and_gradient(theta, X, Y, alpha=0.1)
+    assert timed_loss == loss
+    np.testing.assert_array_equal(timed_grad, grad)
+    assert timed.clock["GEMM forward"] > 0
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+def test_step_floor_runs_the_products_and_the_update_of_every_batch(solver):
+    h = _load("_harness")
+    gemm = h.GemmBound([8, 6, 3], [5, 5, 2], np.float64)
+    update = h.UpdateBound([8, 6, 3], 3, np.float64, solver)
+    before = update.theta.copy()
+    h.StepFloor(gemm, update).epoch()
+    assert not np.array_equal(update.theta, before)
+
+
+def test_profile_step_prints_both_profiles(capsys):
+    profile_step = _load("profile_step")
+    assert profile_step.main(["--workload", "small", "--steps", "3"]) == 0
+    assert profile_step.main(["--workload", "small", "--in-situ", "--epochs", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "each phase alone" in out and "inside training" in out
+    assert "GEMM inside training / GEMM bound" in out
+
+
+def test_bench_mlp_quick_run_reports_both_libraries(tmp_path, capsys):
+    bench = _load("bench_mlp")
+    target = tmp_path / "run.json"
+    argv = [
+        "--quick", "--workloads", "small", "--libs", "skffnn,sklearn",
+        "--threads", "1", "--repeats", "1", "--dtypes", "float64",
+        "--json", str(target),
+    ]  # fmt: skip
+    assert bench.main(argv) == 0
+    assert target.exists()
+    out = capsys.readouterr().out
+    for column in ("GEMM frac", "+upd frac", "skffnn", "sklearn"):
+        assert column in out
