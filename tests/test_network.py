@@ -351,3 +351,32 @@ def test_large_batches_in_row_blocks_give_the_whole_batch_loss_and_gradient(
         net, theta, X, Y, sw, alpha=0.3, n_directions=8, random_state=0
     )
     assert err < 1e-6
+
+
+@pytest.mark.parametrize("n_classes", [3, 10, 40])  # both sides of _row_max's switch
+@pytest.mark.parametrize("weighted", [False, True])
+def test_fused_softmax_head_matches_its_definition(n_classes, weighted):
+    from skffnn import functional as F
+    from skffnn._losses import get_head
+
+    rng = np.random.RandomState(n_classes)
+    z = rng.normal(scale=30.0, size=(50, n_classes))
+    z[0] = 700.0  # a row whose exp would overflow without the shift
+    Y = np.eye(n_classes)[rng.randint(n_classes, size=50)]
+    w = rng.uniform(0.1, 3.0, size=50) if weighted else None
+    loss, seed = get_head("log_loss").loss_and_seed(z.copy(), Y, w)
+    # The oracle: the mpmath-tested loss from logits, and softmax - y.
+    assert loss == pytest.approx(F.multinomial_log_loss(Y, z, w), rel=1e-13)
+    share = np.full(50, 1 / 50) if w is None else w / w.sum()
+    expected = (F.softmax(z, axis=1) - Y) * share[:, None]
+    np.testing.assert_allclose(seed, expected, rtol=1e-12, atol=1e-17)
+
+
+def test_relu_gate_forward_matches_functional_relu():
+    from skffnn import functional as F
+
+    z = np.array([[-2.0, -0.0, 0.0, 3.5, np.nan, -np.inf, np.inf]])
+    expected = F.relu(z)
+    got = get_gate("relu").forward(z.copy())
+    np.testing.assert_array_equal(got, expected)
+    np.testing.assert_array_equal(np.signbit(got), np.signbit(expected))
