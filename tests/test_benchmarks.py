@@ -94,3 +94,22 @@ def test_bench_mlp_quick_run_reports_both_libraries(tmp_path, capsys):
     out = capsys.readouterr().out
     for column in ("GEMM frac", "+upd frac", "skffnn", "sklearn"):
         assert column in out
+
+
+def test_ab_fit_compares_the_working_tree_with_a_git_revision(capsys):
+    import subprocess
+
+    root = BENCH.parent
+    inside = subprocess.run(
+        ["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True
+    )
+    if inside.returncode != 0:
+        pytest.skip("not a git checkout: ab_fit.py compares git revisions")
+    ab_fit = _load("ab_fit")
+    argv = ["--base", "HEAD", "--workload", "small", "--rounds", "1"]
+    assert ab_fit.main(argv) == 0
+    out = capsys.readouterr().out
+    assert "base HEAD" in out and "new / base:" in out
+    # The base version was exported and imported apart from the working tree.
+    base = sys.modules["skffnn_base"]
+    assert not Path(base.__file__).resolve().is_relative_to(root.resolve())
