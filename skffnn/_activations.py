@@ -13,6 +13,7 @@ pass keeps one array per layer and never needs ``z`` again.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -21,6 +22,31 @@ import numpy as np
 from . import functional as F
 
 __all__ = ["ACTIVATIONS", "Gate", "get_gate"]
+
+
+# numpy's maximum against a scalar takes a slow loop: max(z, 0) over a
+# (256, 256) block ran 2-4x faster against a contiguous block of zeros than
+# against the scalar 0 (float32 43 -> 14 us, float64 55 -> 23 us). Blocks of
+# this many zeros are reused for every layer; smaller ones cost more calls.
+_ZEROS_BLOCK = 1 << 15
+
+
+@functools.cache
+def _zeros(dtype: np.dtype) -> np.ndarray:
+    zeros = np.zeros(_ZEROS_BLOCK, dtype)
+    zeros.flags.writeable = False
+    return zeros
+
+
+def _relu_in_place(z: np.ndarray) -> np.ndarray:
+    """``np.maximum(z, 0, out=z)`` (nan propagates), on a float array."""
+    if not z.flags.c_contiguous:
+        return np.maximum(z, 0, out=z)
+    flat, zeros = z.reshape(-1), _zeros(z.dtype)
+    for lo in range(0, flat.size, _ZEROS_BLOCK):
+        part = flat[lo : lo + _ZEROS_BLOCK]
+        np.maximum(part, zeros[: part.size], out=part)
+    return z
 
 
 @dataclass(frozen=True)
@@ -39,7 +65,7 @@ class Gate:
         if self.name == "relu":
             # The network's own float buffer: F.relu's input checks would
             # cost more than the pass itself on a small layer.
-            return np.maximum(z, 0, out=z)
+            return _relu_in_place(z)
         return self._forward(z, out=z)
 
     def backward(self, upstream: np.ndarray, a: np.ndarray) -> np.ndarray:

@@ -372,11 +372,21 @@ def test_fused_softmax_head_matches_its_definition(n_classes, weighted):
     np.testing.assert_allclose(seed, expected, rtol=1e-12, atol=1e-17)
 
 
-def test_relu_gate_forward_matches_functional_relu():
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("layout", ["special values", "several zero blocks", "strided"])
+def test_relu_gate_forward_matches_functional_relu(dtype, layout):
     from skffnn import functional as F
 
-    z = np.array([[-2.0, -0.0, 0.0, 3.5, np.nan, -np.inf, np.inf]])
+    if layout == "special values":
+        z = np.array([[-2.0, -0.0, 0.0, 3.5, np.nan, -np.inf, np.inf]], dtype)
+    else:
+        # 2.5 blocks of the gate's zeros, with a nan in the last one.
+        z = np.random.RandomState(0).normal(size=(640, 128)).astype(dtype)
+        z[-1, -1] = np.nan
+        if layout == "strided":
+            z = z[:, ::2]
     expected = F.relu(z)
-    got = get_gate("relu").forward(z.copy())
+    got = get_gate("relu").forward(z)
+    assert got is z  # in place
     np.testing.assert_array_equal(got, expected)
     np.testing.assert_array_equal(np.signbit(got), np.signbit(expected))
