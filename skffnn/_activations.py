@@ -38,15 +38,19 @@ def _zeros(dtype: np.dtype) -> np.ndarray:
     return zeros
 
 
-def _relu_in_place(z: np.ndarray) -> np.ndarray:
-    """``np.maximum(z, 0, out=z)`` (nan propagates), on a float array."""
-    if not z.flags.c_contiguous:
-        return np.maximum(z, 0, out=z)
-    flat, zeros = z.reshape(-1), _zeros(z.dtype)
+def _relu_forward(z: np.ndarray, *, out: np.ndarray) -> np.ndarray:
+    """``np.maximum(z, 0, out=out)`` (nan propagates) on the network's buffers.
+
+    Not ``functional.relu``: its input checks cost more than the pass itself
+    on a small layer, and the gate only ever sees its own float buffers.
+    """
+    if not (z.flags.c_contiguous and out.flags.c_contiguous):
+        return np.maximum(z, 0, out=out)
+    flat, dest, zeros = z.reshape(-1), out.reshape(-1), _zeros(z.dtype)
     for lo in range(0, flat.size, _ZEROS_BLOCK):
-        part = flat[lo : lo + _ZEROS_BLOCK]
-        np.maximum(part, zeros[: part.size], out=part)
-    return z
+        hi = min(lo + _ZEROS_BLOCK, flat.size)
+        np.maximum(flat[lo:hi], zeros[: hi - lo], out=dest[lo:hi])
+    return out
 
 
 @dataclass(frozen=True)
@@ -62,10 +66,6 @@ class Gate:
 
     def forward(self, z: np.ndarray) -> np.ndarray:
         """Apply the activation to ``z`` in place and return it."""
-        if self.name == "relu":
-            # The network's own float buffer: F.relu's input checks would
-            # cost more than the pass itself on a small layer.
-            return _relu_in_place(z)
         return self._forward(z, out=z)
 
     def backward(self, upstream: np.ndarray, a: np.ndarray) -> np.ndarray:
@@ -93,7 +93,7 @@ ACTIVATIONS: dict[str, Gate] = {
     # np.tanh is within 1 ULP in float64 (functional.tanh is np.tanh there);
     # in float32 it is SIMD and 5x faster than rounding a float64 result.
     "tanh": Gate("tanh", np.tanh, F.tanh_grad_from_output),
-    "relu": Gate("relu", F.relu, F.relu_grad_from_output),
+    "relu": Gate("relu", _relu_forward, F.relu_grad_from_output),
     "softplus": Gate("softplus", F.softplus, F.softplus_grad_from_output),
 }
 # 'sigmoid' is the lecture's name, 'logistic' scikit-learn's: both are accepted.
