@@ -11,12 +11,14 @@ gate rules), :mod:`skffnn.utils` (``check_gradient``) and
 
 from . import functional, gates, model_selection, network, utils
 from ._classes import FFNClassifier, FFNRegressor
+from ._persistence import SkffnnVersionWarning
 from ._training import DivergenceWarning
 
 __all__ = [
     "DivergenceWarning",
     "FFNClassifier",
     "FFNRegressor",
+    "SkffnnVersionWarning",
     "__version__",
     "functional",
     "gates",

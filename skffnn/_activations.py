@@ -14,14 +14,14 @@ pass keeps one array per layer and never needs ``z`` again.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from . import functional as F
 
-__all__ = ["ACTIVATIONS", "Gate", "get_gate"]
+__all__ = ["ACTIVATIONS", "Gate", "get_gate", "glorot_factors", "hidden_activations"]
 
 
 # numpy's maximum against a scalar takes a slow loop: max(z, 0) over a
@@ -53,48 +53,93 @@ def _relu_forward(z: np.ndarray, *, out: np.ndarray) -> np.ndarray:
     return out
 
 
+def _identity_forward(z: np.ndarray, *, out: np.ndarray) -> np.ndarray:
+    """The identity gate's forward: ``z`` itself, already in place."""
+    if out is not z:
+        out[...] = z
+    return out
+
+
+def _identity_backward(upstream: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """The identity's local gradient is 1: the upstream gradient passes as it is."""
+    return upstream
+
+
+def _relu_backward(upstream: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """The router: the upstream gradient passes where the unit was on (``a > 0``).
+
+    ``f'`` from the output is ``functional.relu_grad_from_output``; the mask
+    multiplies without materialising it as floats.
+    """
+    return np.multiply(upstream, a > 0, out=upstream)
+
+
+def _backward_from(grad_from_output: Callable) -> Callable:
+    """Backward of a gate whose local gradient ``f'(z)`` is a function of ``a = f(z)``.
+
+    ``a`` is overwritten by ``f'(z)`` (it is no longer needed once the layer's
+    weight gradient has been taken), which saves a temporary per layer.
+    """
+
+    def backward(upstream: np.ndarray, a: np.ndarray) -> np.ndarray:
+        grad_from_output(a, out=a)
+        return np.multiply(upstream, a, out=upstream)
+
+    backward.__name__ = f"backward_from_{grad_from_output.__name__}"
+    return backward
+
+
 @dataclass(frozen=True)
 class Gate:
-    """A hidden-layer activation: name, forward, local gradient from the output."""
+    """A hidden-layer activation: one row of the table, forward and backward side by side.
+
+    Parameters
+    ----------
+    name : str
+    forward_fn : callable ``(z, *, out) -> a``
+        ``a = f(z)``, written into ``out`` (which is ``z``: in place).
+    backward_fn : callable ``(upstream, a) -> downstream``
+        ``dL/dz = dL/da * f'(z)`` from the gate's output ``a``, written into
+        ``upstream``; may overwrite ``a``.
+    init_factor : float, default=6.0
+        Glorot's uniform bound is ``sqrt(init_factor / (fan_in + fan_out))``;
+        scikit-learn uses 2 for the logistic and 6 otherwise.
+    """
 
     name: str
-    _forward: Callable
-    _grad_from_output: Callable
-    # Glorot's uniform bound is sqrt(factor / (fan_in + fan_out)); scikit-learn
-    # uses 2 for the logistic and 6 otherwise, and so do we for comparability.
+    forward_fn: Callable
+    backward_fn: Callable
     init_factor: float = 6.0
 
     def forward(self, z: np.ndarray) -> np.ndarray:
         """Apply the activation to ``z`` in place and return it."""
-        return self._forward(z, out=z)
+        return self.forward_fn(z, out=z)
 
     def backward(self, upstream: np.ndarray, a: np.ndarray) -> np.ndarray:
         """Multiply ``upstream`` in place by ``f'(z)``, computed from ``a = f(z)``.
 
-        ``a`` is overwritten (it is no longer needed once the layer's weight
-        gradient has been taken), which saves a temporary per layer.
+        ``a`` may be overwritten (it is no longer needed once the layer's
+        weight gradient has been taken), which saves a temporary per layer.
         """
-        if self.name == "identity":
-            return upstream
-        if self.name == "relu":
-            # The router: the upstream gradient passes where the unit was on.
-            np.multiply(upstream, a > 0, out=upstream)
-            return upstream
-        self._grad_from_output(a, out=a)
-        np.multiply(upstream, a, out=upstream)
-        return upstream
+        return self.backward_fn(upstream, a)
 
 
+# One row per gate: its forward and its backward, registered side by side.
 ACTIVATIONS: dict[str, Gate] = {
-    "identity": Gate("identity", F.identity, F.identity_grad_from_output),
+    "identity": Gate("identity", _identity_forward, _identity_backward),
     "logistic": Gate(
-        "logistic", F.sigmoid, F.sigmoid_grad_from_output, init_factor=2.0
+        "logistic",
+        F.sigmoid,
+        _backward_from(F.sigmoid_grad_from_output),
+        init_factor=2.0,
     ),
     # np.tanh is within 1 ULP in float64 (functional.tanh is np.tanh there);
     # in float32 it is SIMD and 5x faster than rounding a float64 result.
-    "tanh": Gate("tanh", np.tanh, F.tanh_grad_from_output),
-    "relu": Gate("relu", _relu_forward, F.relu_grad_from_output),
-    "softplus": Gate("softplus", F.softplus, F.softplus_grad_from_output),
+    "tanh": Gate("tanh", np.tanh, _backward_from(F.tanh_grad_from_output)),
+    "relu": Gate("relu", _relu_forward, _relu_backward),
+    "softplus": Gate(
+        "softplus", F.softplus, _backward_from(F.softplus_grad_from_output)
+    ),
 }
 # 'sigmoid' is the lecture's name, 'logistic' scikit-learn's: both are accepted.
 ACTIVATIONS["sigmoid"] = ACTIVATIONS["logistic"]
@@ -108,3 +153,80 @@ def get_gate(name: str) -> Gate:
         raise ValueError(
             f"Unknown activation {name!r}; expected one of {sorted(ACTIVATIONS)}."
         ) from None
+
+
+def hidden_activations(activation: str | Sequence[str], n_hidden: int) -> list[str]:
+    """One activation name per hidden layer, from ``activation`` as the user gave it.
+
+    Parameters
+    ----------
+    activation : str or sequence of str
+        One name for every hidden layer, or one name per hidden layer.
+    n_hidden : int
+        Number of hidden layers.
+
+    Returns
+    -------
+    list of str
+        ``n_hidden`` names, each checked against the registered gates.
+
+    Raises
+    ------
+    ValueError
+        For an unknown name or a list of the wrong length.
+
+    Examples
+    --------
+    >>> from skffnn._activations import hidden_activations
+    >>> hidden_activations("tanh", 2)
+    ['tanh', 'tanh']
+    """
+    names = [activation] * n_hidden if isinstance(activation, str) else list(activation)
+    if len(names) != n_hidden:
+        raise ValueError(
+            f"Got {len(names)} activations for {n_hidden} hidden layers; give "
+            "one name, or one name per hidden layer."
+        )
+    for name in names:
+        get_gate(name)
+    if isinstance(activation, str):
+        get_gate(activation)  # also with no hidden layer: a typo is still a typo
+    return names
+
+
+def glorot_factors(activation: str | Sequence[str], n_hidden: int) -> list[float]:
+    """Glorot factor of every layer, scikit-learn's rule, from ``activation`` as given.
+
+    scikit-learn's ``_init_coef`` uses one factor for every layer, the output
+    layer included: 2 when ``activation == 'logistic'``, 6 otherwise (also
+    with no hidden layer at all). A per-layer list of names gives each
+    hidden layer its own activation's factor and the output layer the last
+    hidden layer's ('sigmoid' is 'logistic').
+
+    Parameters
+    ----------
+    activation : str or sequence of str
+        The ``activation`` hyperparameter, unchanged.
+    n_hidden : int
+        Number of hidden layers.
+
+    Returns
+    -------
+    list of float
+        ``n_hidden + 1`` factors, one per weight matrix.
+
+    Examples
+    --------
+    >>> from skffnn._activations import glorot_factors
+    >>> glorot_factors("logistic", 0)
+    [2.0]
+    >>> glorot_factors(["relu", "logistic"], 2)
+    [6.0, 2.0, 2.0]
+    """
+    names = hidden_activations(activation, n_hidden)
+    if isinstance(activation, str):
+        return [get_gate(activation).init_factor] * (n_hidden + 1)
+    if not names:  # an empty list: no hidden layer, scikit-learn's default
+        return [6.0]
+    factors = [get_gate(name).init_factor for name in names]
+    return [*factors, factors[-1]]

@@ -1,9 +1,16 @@
 """The estimator base shared by FFNClassifier and FFNRegressor.
 
-One ``fit``: validate X, y and weights -> encode the target and pick the head
--> build the layout and network, initialise theta (or pack the fitted weights
-for warm_start / partial_fit) -> hand a solver ``theta -> (loss, grad)`` ->
-store the fitted attributes as views into the final theta.
+It owns what is the estimator's business, and only that: checking the
+hyperparameters, validating and encoding the data (into training data, see
+:mod:`skffnn._data`), building the network, initialising theta (or packing the
+fitted weights for warm_start / partial_fit), choosing a solver, storing the
+solver's :class:`~skffnn._training.FitResult` as the fitted attributes in one
+place, and predicting through the fitted network.
+
+One ``fit``: ``_fit`` (saves the state, restores it if the call fails) ->
+``_fit_unsafe`` (data, network, theta) -> ``train_lbfgs`` or
+``train_stochastic`` (``_training``, which knows no estimator) -> ``_store``
+(every fitted attribute) -> ``_warn_outcome`` (convergence, divergence).
 """
 
 from __future__ import annotations
@@ -14,32 +21,55 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, is_classifier
-from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, Options, StrOptions
-from sklearn.utils.optimize import _check_optimize_result
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted
+from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
+from . import _callbacks, _dask
 from ._activations import ACTIVATIONS, get_gate
+from ._data import InMemoryData
 from ._layout import Layout
-from ._solvers import AdamOptimizer, SGDOptimizer, minimize_lbfgs
+from ._losses import HEADS, get_head
+from ._sklearn import (
+    Interval,
+    Options,
+    StrOptions,
+    _check_sample_weight,
+    lbfgs_convergence_warning,
+)
+from ._solvers import AdamOptimizer, SGDOptimizer
 from ._threads import blas_threads, largest_gemm
-from ._training import StochasticTrainer, _Rows
-from .network import Network, _block_rows, forward_scores
+from ._training import (
+    NON_FINITE_MESSAGE,
+    DivergenceWarning,
+    History,
+    NonFiniteStart,
+    StochasticParams,
+    train_lbfgs,
+    train_stochastic,
+)
+from .network import Network
 
 _STOCHASTIC_SOLVERS = ("sgd", "adam")
 
+# The head that produced each of scikit-learn's output activations.
+_HEAD_OF_OUTPUT = {head.out_activation: name for name, head in HEADS.items()}
 
-class _LbfgsStatus:
-    """The fields of scipy's OptimizeResult that scikit-learn's check reads."""
+# The fitted attributes that record training (restored as a whole on failure).
+_HISTORY_ATTRIBUTES = {
+    "n_iter": "n_iter_",
+    "t": "t_",
+    "loss": "loss_",
+    "loss_curve": "loss_curve_",
+    "best_loss": "best_loss_",
+    "no_improvement_count": "_no_improvement_count",
+    "validation_scores": "validation_scores_",
+    "validation_loss_curve": "validation_loss_curve_",
+    "best_validation_score": "best_validation_score_",
+    "epoch_times": "epoch_times_",
+}
 
-    def __init__(self, res):
-        self.nit = res.n_iter
-        self.status = 0 if res.success else 1
-        self.message = res.message
 
-
-class BaseFFN(BaseEstimator):
+class BaseFFN(_callbacks.CallbackSupport, BaseEstimator):
     """Fit machinery shared by the classifier and the regressor."""
 
     _parameter_constraints: dict = {
@@ -81,6 +111,14 @@ class BaseFFN(BaseEstimator):
     def _hidden_sizes(self) -> list[int]:
         sizes = self.hidden_layer_sizes
         sizes = list(sizes) if hasattr(sizes, "__iter__") else [sizes]
+        # scikit-learn fails on a non-integer size with numpy's TypeError; the
+        # same type here, with a message that names the parameter.
+        bad = [s for s in sizes if not isinstance(s, Integral | np.integer)]
+        if bad:
+            raise TypeError(
+                f"hidden_layer_sizes must contain integers, got {sizes} "
+                f"({type(bad[0]).__name__} {bad[0]!r} cannot be a number of units)."
+            )
         if np.any(np.array(sizes) <= 0):
             raise ValueError(f"hidden_layer_sizes must be > 0, got {sizes}.")
         return [int(s) for s in sizes]
@@ -97,45 +135,47 @@ class BaseFFN(BaseEstimator):
             get_gate(name)
         return names
 
-    def _init_factors(self, names):
-        """Glorot factor per layer: scikit-learn's for one activation name."""
-        if isinstance(self.activation, str):
-            return [ACTIVATIONS[self.activation].init_factor] * (len(names) + 1)
-        # Per layer: each layer its own activation's factor, the output layer
-        # the last hidden layer's.
-        factors = [ACTIVATIONS[n].init_factor for n in names] or [6.0]
-        return [*factors, factors[-1]]
-
     # -- fit -------------------------------------------------------------------
     def _saved_state(self) -> dict:
         """A copy of ``__dict__`` that training cannot change in place.
 
-        Training appends to the fitted lists (``loss_curve_``, ...) and, in
-        ``partial_fit``, updates the optimizer's moment vectors in place: those
-        are copied, the rest (replaced, never mutated) is shared.
+        Training extends the fitted lists (``loss_curve_``, ...) and updates
+        the optimizer's vectors in place: those are copied, the rest (replaced,
+        never mutated) is shared.
         """
         saved = dict(self.__dict__)
         for key, value in saved.items():
             if key.endswith("_") and isinstance(value, list):
                 saved[key] = list(value)
-        if "_optimizer" in saved:
-            saved["_optimizer"] = copy.deepcopy(saved["_optimizer"])
+        if "_optimizer_state" in saved:
+            saved["_optimizer_state"] = copy.deepcopy(saved["_optimizer_state"])
         return saved
 
     def _restore_state(self, saved: dict) -> None:
         self.__dict__.clear()
         self.__dict__.update(saved)
 
-    def _fit(self, X, y, sample_weight=None, incremental=False):
+    def _fit(self, X, y, sample_weight=None, incremental=False, classes=None):
         saved = self._saved_state()
         try:
-            return self._fit_unsafe(X, y, sample_weight, incremental)
+            result, continued = self._fit_unsafe(
+                X, y, sample_weight, incremental, classes
+            )
+        except NonFiniteStart:
+            self._restore_state(saved)
+            raise ValueError(
+                f"{NON_FINITE_MESSAGE} (The loss was already non-finite in the "
+                "first iteration: scale X, e.g. with StandardScaler, or lower "
+                f"learning_rate_init, now {self.learning_rate_init}.)"
+            ) from None
         except BaseException:
             # A failed call leaves a fitted model exactly as it was.
             self._restore_state(saved)
             raise
+        self._warn_outcome(result, continued, saved)
+        return self
 
-    def _fit_unsafe(self, X, y, sample_weight, incremental):
+    def _fit_unsafe(self, X, y, sample_weight, incremental, classes):
         hidden = self._hidden_sizes()
         names = self._hidden_activations(len(hidden))
         if incremental and self.early_stopping:
@@ -143,48 +183,163 @@ class BaseFFN(BaseEstimator):
         first_pass = not hasattr(self, "coefs_") or (
             not self.warm_start and not incremental
         )
-        X, Y, sample_weight = self._validate_fit_data(
-            X, y, sample_weight, incremental, reset=first_pass
-        )
-        units = [X.shape[1], *hidden, Y.shape[1]]
-        net = Network(units, names, self._head_name(Y), dtype=X.dtype)
+        if _dask.is_dask_collection(X):
+            data = _dask.training_data(
+                self, X, y, sample_weight, reset=first_pass, incremental=incremental
+            )
+        else:
+            X, y, data = self._in_memory_data(
+                X, y, sample_weight, incremental, first_pass, classes
+            )
+        units = [self.n_features_in_, *hidden, self._n_target_columns()]
+        net = Network(units, self.activation, self._training_head(), dtype=data.dtype)
         rng = check_random_state(self.random_state)
         if first_pass:
-            theta = self._initialize(net, rng, names)
+            theta = net.init_params(rng)
+            history = self._fresh_history()
         else:
-            theta = self._packed_fitted_weights(net.layout, X.dtype)
+            theta = self._packed_fitted_weights(net.layout, data.dtype)
+            history = self._current_history()
+        # What the model predicts with from now on (scikit-learn sets these
+        # before training too); a warm start may follow set_params(...).
+        self.n_outputs_ = units[-1]
+        self.n_layers_ = len(units)
+        self.out_activation_ = net.head.out_activation
         self._fitted_activations = names
-        # The head trained now (a warm start may follow set_params(loss=...)).
-        self.out_activation_ = net.head.out_activation
 
+        watch = _callbacks.start_fit(
+            self, X, y,
+            task_name="partial_fit" if incremental else "fit",
+            max_subtasks=1 if incremental else self.max_iter,
+        )  # fmt: skip
+        rebuild = self._reconstruction(net)
         if self.solver == "lbfgs":
-            self._fit_lbfgs(net, theta, X, Y, sample_weight)
+            with blas_threads(largest_gemm(data.n_samples, units)):
+                result = train_lbfgs(
+                    net, theta, data, alpha=self.alpha, max_iter=self.max_iter,
+                    max_fun=self.max_fun, tol=self.tol, verbose=self.verbose,
+                    history=history, watch=watch, reconstruction=rebuild,
+                )  # fmt: skip
         else:
-            self._fit_stochastic(net, theta, rng, X, Y, sample_weight, incremental)
-        self.coefs_, self.intercepts_ = net.layout.unpack(theta)
-        return self
+            result = self._train_stochastic(
+                net, theta, data, rng, incremental, history, watch, rebuild
+            )
+        self._store(result, net)
+        watch.end(lambda: rebuild(result.theta, result.history))
+        return result, not first_pass
 
-    def _initialize(self, net, rng, names):
-        """First-call state; the weights drawn exactly as scikit-learn draws them."""
-        self.n_iter_ = 0
-        self.t_ = 0
-        self.n_outputs_ = net.layout.layer_units[-1]
-        self.n_layers_ = len(net.layout.layer_units)
-        self.out_activation_ = net.head.out_activation
-        self.loss_curve_ = []
-        self._no_improvement_count = 0
-        self.best_loss_ = np.inf
-        self.validation_scores_ = None
-        self.validation_loss_curve_ = None
-        self.best_validation_score_ = None
+    def _training_head(self):
+        """The head trained with: scikit-learn's (loss, gradient) pair.
+
+        For several outputs scikit-learn's squared error is averaged over them
+        while its sgd and adam steps follow the gradient of the sum; we follow
+        the same steps, so that the weights and the stopping rule agree. L-BFGS
+        gets the averaged loss with its own gradient: one function, which the
+        line search needs (scikit-learn pairs the average with the sum there).
+        """
+        name = self._head_name()
+        if name == "squared_error" and self.solver != "lbfgs":
+            return get_head(name, objective="sklearn")
+        return name
+
+    def _fresh_history(self) -> History:
+        """The bookkeeping of a first fit, as scikit-learn's ``_initialize``."""
+        if self.solver == "lbfgs":
+            return History(best_loss=None)
         if self.early_stopping:
-            self.validation_scores_ = []
-            self.validation_loss_curve_ = []
-            self.best_validation_score_ = -np.inf
-            self.best_loss_ = None
-        self.__dict__.pop("_optimizer", None)
-        return net.layout.glorot_uniform(
-            rng, self._init_factors(names), dtype=net.dtype
+            return History(
+                best_loss=None,
+                validation_scores=[],
+                validation_loss_curve=[],
+                best_validation_score=-np.inf,
+            )
+        return History()
+
+    def _current_history(self) -> History:
+        """The fitted bookkeeping, to continue from (warm start, partial_fit)."""
+        fresh = self._fresh_history()
+        values = {
+            field: getattr(self, attr, getattr(fresh, field))
+            for field, attr in _HISTORY_ATTRIBUTES.items()
+        }
+        if (
+            self.solver != "lbfgs"
+            and values["best_loss"] is None
+            and not (self.early_stopping)
+        ):
+            values["best_loss"] = np.inf  # after a fit with early stopping
+        if self.early_stopping and values["validation_scores"] is None:
+            values.update(
+                validation_scores=[],
+                validation_loss_curve=[],
+                best_validation_score=-np.inf,
+            )
+        return History(**values).copy()
+
+    def _store(self, result, net) -> None:
+        """Every fitted attribute a training call sets, in one place."""
+        h = result.history
+        self.coefs_, self.intercepts_ = net.layout.unpack(result.theta)
+        self.n_iter_ = h.n_iter
+        self.loss_ = h.loss
+        self.loss_curve_ = h.loss_curve
+        self.epoch_times_ = h.epoch_times
+        if self.solver == "lbfgs":
+            self.t_ = h.t  # scikit-learn's L-BFGS counts no samples
+            self.validation_loss_curve_ = None
+            if result.stop in ("converged", "max_iter"):
+                self.n_iter_ = lbfgs_convergence_warning(
+                    h.n_iter, result.stop == "converged", result.message, self.max_iter
+                )
+            return
+        self.t_ = h.t
+        self.best_loss_ = h.best_loss
+        self._no_improvement_count = h.no_improvement_count
+        self.validation_scores_ = h.validation_scores
+        self.validation_loss_curve_ = h.validation_loss_curve
+        self.best_validation_score_ = h.best_validation_score
+
+    def _warn_outcome(self, result, continued: bool, saved: dict) -> None:
+        """Say how a call that did not converge ended (and undo a divergence)."""
+        n = result.history.n_iter
+        hint = (
+            f"Try a smaller learning_rate_init (now {self.learning_rate_init}) "
+            "or scale the data."
+        )
+        if result.stop == "interrupted":
+            if self.solver == "lbfgs":
+                kept = "the best weights evaluated so far."
+            elif self.early_stopping:
+                kept = "the weights reached so far (the best on the validation set)."
+            else:
+                kept = "the weights reached so far."
+            warnings.warn(
+                f"Training interrupted by user after {n} iteration(s); the model "
+                f"keeps {kept}",
+                UserWarning,
+                stacklevel=3,
+            )
+        if result.stop != "diverged":
+            return
+        what = (
+            "the last step made the network's outputs non-finite"
+            if result.message == "the last step"
+            else "the loss or its gradient became non-finite"
+        )
+        if continued:
+            # The weights this call started from were a fitted model: the last
+            # finite weights of a diverging run can be far worse than it.
+            self._restore_state(saved)
+            kept = "Restored the model as it was before this call."
+        elif self.early_stopping:
+            kept = "Kept the best weights on the validation set."
+        else:
+            kept = "Kept the last finite weights."
+        warnings.warn(
+            f"Training diverged in iteration {n}: {what} "
+            f"(loss={result.history.loss}). {kept} {hint}",
+            DivergenceWarning,
+            stacklevel=3,
         )
 
     def _packed_fitted_weights(self, layout: Layout, dtype):
@@ -209,37 +364,41 @@ class BaseFFN(BaseEstimator):
             raise ValueError("sample_weight contains NaN or infinity.")
         return sw
 
+    def _reconstruction(self, net):
+        """``(theta, history) -> fitted attributes``: the model at that point."""
+
+        def rebuild(theta, history):
+            coefs, intercepts = net.layout.unpack(theta)
+            return {
+                "coefs_": coefs,
+                "intercepts_": intercepts,
+                "n_iter_": history.n_iter,
+                "loss_": history.loss,
+                "loss_curve_": list(history.loss_curve),
+            }
+
+        return rebuild
+
+    # -- data ------------------------------------------------------------------
+    def _in_memory_data(self, X, y, sample_weight, incremental, first_pass, classes):
+        """Validate X, y and weights; returns (X, y, training data)."""
+        X, y = validate_data(
+            self, X, y, accept_sparse=["csr", "csc"], multi_output=True,
+            y_numeric=not is_classifier(self), dtype=(np.float64, np.float32),
+            reset=first_pass,
+        )  # fmt: skip
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        self._prepare_target_encoder(y, incremental, first_pass, classes)
+        Y = self._encode_target(y, X.dtype)
+        sw = self._sample_weight_block(sample_weight, y, X)
+        self._check_weighted_classes(Y, sw, incremental)
+        return X, y, InMemoryData(X, Y, sw)
+
+    def _check_weighted_classes(self, Y, sw, incremental):
+        """Hook: the classifier needs two classes with positive weight."""
+
     # -- solvers ---------------------------------------------------------------
-    def _fit_lbfgs(self, net, theta, X, Y, sample_weight):
-        def fun(t):
-            # A trial point of the line search may overflow: L-BFGS-B handles
-            # the non-finite loss by backtracking, so stay silent about it.
-            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                return net.loss_and_gradient(t, X, Y, sample_weight, alpha=self.alpha)
-
-        with blas_threads(largest_gemm(X.shape[0], net.layout.layer_units)):
-            res = minimize_lbfgs(
-                fun, theta, max_iter=self.max_iter, max_fun=self.max_fun,
-                tol=self.tol, verbose=self.verbose,
-            )  # fmt: skip
-        theta[...] = res.theta
-        if res.interrupted:
-            warnings.warn(
-                f"Training interrupted by user after {res.n_iter} iteration(s); "
-                "the model keeps the best weights evaluated so far.",
-                UserWarning,
-                stacklevel=2,
-            )
-            self.n_iter_ = res.n_iter
-        else:
-            self.n_iter_ = _check_optimize_result(
-                "lbfgs", _LbfgsStatus(res), self.max_iter
-            )
-        self.loss_ = res.loss
-        self.loss_curve_ = list(res.loss_curve)
-        self.best_loss_ = min(self.loss_curve_, default=self.loss_)
-        self.t_ += self.n_iter_ * X.shape[0]
-
     def _make_optimizer(self, n_params, dtype):
         if self.solver == "sgd":
             return SGDOptimizer(
@@ -251,91 +410,94 @@ class BaseFFN(BaseEstimator):
             self.epsilon,
         )  # fmt: skip
 
-    def _fit_stochastic(self, net, theta, rng, X, Y, sample_weight, incremental):
-        opt = getattr(self, "_optimizer", None)
-        if not incremental or opt is None or opt._shape != (theta.size, theta.dtype):
-            opt = self._optimizer = self._make_optimizer(theta.size, theta.dtype)
-        train_rows, valid = None, None
+    def _train_stochastic(
+        self, net, theta, data, rng, incremental, history, watch, rebuild
+    ):
+        opt = self._make_optimizer(theta.size, theta.dtype)
+        state = getattr(self, "_optimizer_state", None)
+        # partial_fit continues the optimizer (velocity, moments, step count,
+        # adapted learning rate), as scikit-learn's; fit starts a new one.
+        if incremental and state is not None and opt.accepts_state(state):
+            opt.load_state(state)
+        scorer = None
         if self.early_stopping:
-            train_rows, valid = self._validation_split(X, Y, sample_weight, rng)
-        train = _Rows(X, Y, sample_weight, train_rows)
-        n = len(train)
+            stratify = is_classifier(self) and self.n_outputs_ == 1
+            data, valid = data.split(rng, self.validation_fraction, stratify)
+            scorer = self._validation_scorer(net, valid)
+        params = StochasticParams(
+            max_iter=self.max_iter,
+            batch_size=self._batch_size(data.n_samples),
+            shuffle=self.shuffle,
+            tol=self.tol,
+            n_iter_no_change=self.n_iter_no_change,
+            alpha=self.alpha,
+            verbose=self.verbose,
+            learning_rate_init=self.learning_rate_init,
+            one_epoch=incremental,
+        )
+        with blas_threads(largest_gemm(params.batch_size, net.layout.layer_units)):
+            result = train_stochastic(
+                net, theta, opt, data, rng, params, history,
+                scorer=scorer, watch=watch, reconstruction=rebuild,
+            )  # fmt: skip
+        self._optimizer_state = opt.state()
+        return result
+
+    def _batch_size(self, n: int) -> int:
         if self.batch_size == "auto":
-            batch_size = min(200, n)
-        else:
-            if self.batch_size > n:
-                warnings.warn(
-                    "Got `batch_size` less than 1 or larger than "
-                    "sample size. It is going to be clipped",
-                    stacklevel=2,
-                )
-            batch_size = int(np.clip(self.batch_size, 1, n))
-        with blas_threads(largest_gemm(batch_size, net.layout.layer_units)):
-            StochasticTrainer(self, net, theta, opt, rng).run(
-                train, valid, batch_size, incremental
+            return min(200, n)
+        if self.batch_size > n:
+            warnings.warn(
+                "Got `batch_size` less than 1 or larger than "
+                "sample size. It is going to be clipped",
+                stacklevel=4,
             )
-        if not incremental and not self.warm_start:
-            # Lean persistence: momentum/moment vectors are only needed to
-            # continue training, which a later partial_fit restarts from zero.
-            opt.release()
+        return int(np.clip(self.batch_size, 1, n))
 
-    def _validation_split(self, X, Y, sample_weight, rng):
-        """Row indices for training and the (X, Y, weights) of the validation split.
-
-        The split draws from ``rng`` as scikit-learn's does, but only the
-        validation rows are copied; training rows are gathered per minibatch.
-        """
-        stratify = None
-        # Stratified for single-output classifiers only, as scikit-learn, so
-        # that the same random_state draws the same split.
-        if is_classifier(self) and self.n_outputs_ == 1:
-            stratify = Y.astype(bool)  # scikit-learn's encoding, for its messages
-        idx = np.arange(X.shape[0])
-        train_idx, val_idx = train_test_split(
-            idx, random_state=rng, test_size=self.validation_fraction,
-            stratify=stratify,
-        )  # fmt: skip
-        if val_idx.shape[0] < 2:
-            raise ValueError(
-                "The validation set is too small. Increase 'validation_fraction' "
-                "or the size of your dataset."
-            )
-        sw_val = None if sample_weight is None else sample_weight[val_idx]
-        return train_idx, (X[val_idx], Y[val_idx], sw_val)
-
-    def _validation_score_and_loss(self, theta, net, valid):
+    def _validation_scorer(self, net, valid):
+        """``theta -> (score, loss)`` on the held-out rows, for early stopping."""
         Xv, Yv, swv = valid
-        coefs, intercepts = net.layout.unpack(theta)
-        # Huge but finite scores may overflow in the metric (a squared
-        # residual): the score is then non-finite, which counts as no
-        # improvement, rather than a floating-point warning.
-        with np.errstate(all="ignore"):
-            scores = forward_scores(Xv, coefs, intercepts, net.gates)
-            if not np.isfinite(scores).all():
-                return float("nan"), float("nan")
-            return (
-                float(self._score_from_scores(scores, Yv, swv)),
-                float(net.head.loss(scores, Yv, swv)),
-            )
+
+        def score(theta):
+            # Huge but finite scores may overflow in the metric (a squared
+            # residual): the score is then non-finite, which counts as no
+            # improvement, rather than a floating-point warning.
+            with np.errstate(all="ignore"):
+                scores = net.forward(theta, Xv)
+                if not np.isfinite(scores).all():
+                    return float("nan"), float("nan")
+                return (
+                    float(self._score_from_scores(scores, Yv, swv)),
+                    float(net.head.loss(scores, Yv, swv)),
+                )
+
+        return score
 
     # -- prediction ------------------------------------------------------------
+    def _validate_predict_data(self, X):
+        return validate_data(self, X, accept_sparse=["csr", "csc"], reset=False)
+
+    def _fitted_network(self, dtype) -> Network:
+        """The network of the fitted model: every prediction goes through it."""
+        units = [self.coefs_[0].shape[0]] + [b.shape[0] for b in self.intercepts_]
+        names = getattr(self, "_fitted_activations", None)
+        if names is None:  # weights set by hand on an unfitted estimator
+            names = self._hidden_activations(len(self.coefs_) - 1)
+        head = _HEAD_OF_OUTPUT[self.out_activation_]
+        return Network(units, names, head, dtype=dtype)
+
     def _scores(self, X):
         """Raw output scores of the fitted network (validated X)."""
         check_is_fitted(self)
         X = self._validate_predict_data(X)
-        gates = [get_gate(n) for n in self._gate_names()]
         coefs = [np.asarray(c) for c in self.coefs_]
         intercepts = [np.asarray(b) for b in self.intercepts_]
-        units = [X.shape[1]] + [b.shape[0] for b in intercepts]
-        chunk = _block_rows(units, np.result_type(coefs[0].dtype, X.dtype).itemsize)
-        with blas_threads(largest_gemm(min(X.shape[0], chunk), units)):
-            return forward_scores(X, coefs, intercepts, gates)
+        net = self._fitted_network(np.result_type(coefs[0].dtype, X.dtype))
+        return net.forward_layers(coefs, intercepts, X)
 
-    def _gate_names(self):
-        names = getattr(self, "_fitted_activations", None)
-        if names is None:
-            names = self._hidden_activations(len(self.coefs_) - 1)
-        return names
+    def _fitted_head(self):
+        """The output head of the fitted model (link, probabilities, loss)."""
+        return HEADS[_HEAD_OF_OUTPUT[self.out_activation_]]
 
     def _check_solver(self):
         if self.solver not in _STOCHASTIC_SOLVERS:

@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
+from numbers import Real
+
 import numpy as np
-from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
+from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.preprocessing import LabelBinarizer
-from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import (
-    _check_partial_fit_first_call,
     check_classification_targets,
     type_of_target,
     unique_labels,
 )
-from sklearn.utils.validation import column_or_1d, validate_data
 
-from . import functional as F
+from . import _dask
 from ._base import BaseFFN
-from ._losses import get_head
+from ._callbacks import with_callbacks
+from ._sklearn import StrOptions, _check_partial_fit_first_call, _fit_context
 
 __all__ = ["FFNClassifier", "FFNRegressor"]
 
@@ -129,7 +129,7 @@ _ATTRIBUTES_DOC = """
     n_features_in_ : int
         Number of features seen during fit.
 
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of the features seen during fit, when they are all strings.
 
     n_iter_ : int
@@ -250,83 +250,104 @@ class FFNClassifier(ClassifierMixin, BaseFFN):
         self.class_weight = class_weight
 
     # -- data ------------------------------------------------------------------
-    def _validate_fit_data(self, X, y, sample_weight, incremental, reset):
-        X, y = validate_data(
-            self, X, y, accept_sparse=["csr", "csc"], multi_output=True,
-            dtype=(np.float64, np.float32), reset=reset,
-        )  # fmt: skip
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = column_or_1d(y, warn=True)
-        check_classification_targets(y)
-        self._update_classes(y, incremental)
-        lb = self._label_binarizer
-        # One class fits (as scikit-learn's MLP does): the network learns a
-        # constant, and prediction returns that class with probability 1.
-        Y = lb.transform(y).astype(X.dtype)
-        sw = self._checked_sample_weight(sample_weight, X)
-        sw = self._with_class_weight(sw, y, incremental, X.dtype)
-        if sw is not None and not incremental and len(self.classes_) == 2:
-            weighted = np.unique(Y[sw > 0, 0])
-            if weighted.size < 2:
-                raise ValueError(
-                    "Only one class has non-zero sample weight; a classifier "
-                    "needs at least 2 classes with positive weight."
-                )
-        return X, Y, sw
-
-    def _update_classes(self, y, incremental):
+    def _prepare_target_encoder(self, y, incremental, first_pass, classes):
         """Define classes_ on a fresh fit; check them on warm_start/partial_fit."""
-        if not hasattr(self, "classes_") or (not self.warm_start and not incremental):
-            self._label_binarizer = LabelBinarizer().fit(y)
-            self.classes_ = self._label_binarizer.classes_
-            return
-        classes = unique_labels(y)
-        if self.warm_start:
-            if set(classes) != set(self.classes_):
-                raise ValueError(
-                    "warm_start can only be used where `y` has the same "
-                    "classes as in the previous call to fit. Previously "
-                    f"got {self.classes_}, `y` has {classes}"
-                )
-        elif len(np.setdiff1d(classes, self.classes_, assume_unique=True)):
-            raise ValueError(
-                "`y` has classes not in `self.classes_`. "
-                f"`self.classes_` has {self.classes_}. 'y' has {classes}."
-            )
-
-    def _with_class_weight(self, sw, y, incremental, dtype):
-        if self.class_weight is None:
-            return sw
-        if y.ndim != 1:
-            raise ValueError("class_weight is not supported for multilabel targets.")
+        check_classification_targets(y)
         if incremental and self.class_weight == "balanced":
             raise ValueError(
                 "class_weight='balanced' is not supported for partial_fit: the "
                 "class frequencies of one batch are not those of the data. Pass "
                 "a dict of weights computed on the whole data instead."
             )
-        cw = compute_sample_weight(self.class_weight, y).astype(dtype)
+        if incremental and _check_partial_fit_first_call(self, classes):
+            self._label_binarizer = LabelBinarizer()
+            self._label_binarizer.fit(
+                y if type_of_target(y).startswith("multilabel") else classes
+            )
+        elif first_pass and not incremental:
+            self._fit_target_encoder(y)
+            return
+        labels = unique_labels(y)
+        if self.warm_start and not incremental:
+            if set(labels) != set(self.classes_):
+                raise ValueError(
+                    "warm_start can only be used where `y` has the same "
+                    "classes as in the previous call to fit. Previously "
+                    f"got {self.classes_}, `y` has {labels}"
+                )
+        elif len(np.setdiff1d(labels, self.classes_, assume_unique=True)):
+            raise ValueError(
+                "`y` has classes not in `self.classes_`. "
+                f"`self.classes_` has {self.classes_}. 'y' has {labels}."
+            )
+
+    def _fit_target_encoder(self, y):
+        """Fit the label binarizer on ``y`` (or on all the classes) of a fresh fit."""
+        self._label_binarizer = LabelBinarizer().fit(y)
+        self.classes_ = self._label_binarizer.classes_
+
+    def _encode_target(self, y, dtype):
+        """One-hot / indicator targets in the network's dtype.
+
+        One class fits (as scikit-learn's MLP does): the network learns a
+        constant, and prediction returns that class with probability 1.
+        """
+        return self._label_binarizer.transform(y).astype(dtype)
+
+    def _n_target_columns(self) -> int:
+        lb = self._label_binarizer
+        if lb.y_type_ == "multilabel-indicator":
+            return len(lb.classes_)
+        return 1 if len(lb.classes_) <= 2 else len(lb.classes_)
+
+    def _sample_weight_block(self, sample_weight, y, X):
+        """Checked sample weights times the class weights (None: uniform)."""
+        sw = self._checked_sample_weight(sample_weight, X)
+        if self.class_weight is None:
+            return sw
+        if y.ndim != 1:
+            raise ValueError("class_weight is not supported for multilabel targets.")
+        if isinstance(self.class_weight, dict):
+            self._check_class_weight_dict()
+        cw = compute_sample_weight(self.class_weight, y).astype(X.dtype)
         return cw if sw is None else sw * cw
+
+    def _check_class_weight_dict(self):
+        """Name a class weight that is negative, not finite, or for no class."""
+        known = set(self.classes_.tolist())
+        unknown = [k for k in self.class_weight if k not in known]
+        if unknown:
+            raise ValueError(
+                f"class_weight names labels that are not classes of y: {unknown}; "
+                f"the classes are {self.classes_.tolist()}."
+            )
+        for label, weight in self.class_weight.items():
+            if not (isinstance(weight, Real) and np.isfinite(weight) and weight >= 0):
+                raise ValueError(
+                    f"class_weight[{label!r}] = {weight!r}: class weights must be "
+                    "finite and non-negative."
+                )
+
+    def _check_weighted_classes(self, Y, sw, incremental):
+        if sw is not None and not incremental and len(self.classes_) == 2:
+            if np.unique(Y[sw > 0, 0]).size < 2:
+                raise ValueError(
+                    "Only one class has non-zero sample weight; a classifier "
+                    "needs at least 2 classes with positive weight."
+                )
 
     def _single_class(self) -> bool:
         return self._label_binarizer.y_type_ != "multilabel-indicator" and (
             len(self.classes_) == 1
         )
 
-    def _head_name(self, Y):
-        return (
-            "log_loss"
-            if self._label_binarizer.y_type_ == "multiclass"
-            else ("binary_log_loss")
-        )
+    def _head_name(self) -> str:
+        multiclass = self._label_binarizer.y_type_ == "multiclass"
+        return "log_loss" if multiclass else "binary_log_loss"
 
     # -- prediction ------------------------------------------------------------
-    def _validate_predict_data(self, X):
-        return validate_data(self, X, accept_sparse=["csr", "csc"], reset=False)
-
     def _labels_from_scores(self, scores):
-        head = get_head(self._head_name(None))
-        proba = head.link(scores)
+        proba = self._fitted_head().link(scores)
         if self.n_outputs_ == 1:
             proba = proba.ravel()
         return self._label_binarizer.inverse_transform(proba)
@@ -350,22 +371,9 @@ class FFNClassifier(ClassifierMixin, BaseFFN):
         -------
         y : ndarray of shape (n_samples,) or (n_samples, n_classes)
         """
+        if _dask.is_dask_collection(X):
+            return _dask.predict(self, "predict", X)
         return self._labels_from_scores(self._scores(X))
-
-    def decision_function(self, X):
-        """Raw output scores (logits) of the network.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-
-        Returns
-        -------
-        scores : ndarray of shape (n_samples,) for binary targets, else
-            (n_samples, n_outputs)
-        """
-        scores = self._scores(X)
-        return scores.ravel() if self.n_outputs_ == 1 else scores
 
     def predict_proba(self, X):
         """Class probabilities, ordered as ``classes_``; rows sum to 1.
@@ -382,20 +390,20 @@ class FFNClassifier(ClassifierMixin, BaseFFN):
         -------
         proba : ndarray of shape (n_samples, n_classes)
         """
+        if _dask.is_dask_collection(X):
+            return _dask.predict(self, "predict_proba", X)
         scores = self._scores(X)
-        if self.out_activation_ == "softmax":
-            return F.softmax(scores, axis=1)
         if self._single_class():
             return np.ones_like(scores)
-        if self.n_outputs_ == 1:
-            return F.sigmoid(np.hstack([-scores, scores]))
-        return F.sigmoid(scores)
+        return self._fitted_head().proba(scores)
 
     def predict_log_proba(self, X):
-        """Log of the class probabilities, computed from the logits.
+        """Natural logarithm of ``predict_proba(X)``, as scikit-learn defines it.
 
-        Uses log-softmax / log-sigmoid of the logits: finite wherever the true
-        value is, where ``np.log(predict_proba(X))`` underflows to ``-inf``.
+        Exactly ``np.log(predict_proba(X))``: where a probability underflowed
+        to 0 this is ``-inf``. :meth:`exact_log_proba` computes the
+        log-probabilities from the logits instead, finite wherever the true
+        value is.
 
         Parameters
         ----------
@@ -405,17 +413,78 @@ class FFNClassifier(ClassifierMixin, BaseFFN):
         -------
         log_proba : ndarray of shape (n_samples, n_classes)
         """
+        if _dask.is_dask_collection(X):
+            return _dask.predict(self, "predict_log_proba", X)
+        proba = self.predict_proba(X)
+        # log(0) = -inf is the defined answer here, not a floating-point fault.
+        with np.errstate(divide="ignore"):
+            return np.log(proba, out=proba)
+
+    def exact_log_proba(self, X):
+        """Log-probabilities computed from the logits, exact where ``log(p)`` is not.
+
+        log-softmax (multiclass) or log-sigmoid (binary, multilabel) of the
+        network's raw scores: within 2 ULP of the true value and finite
+        wherever it is, including where ``predict_proba`` rounds to 0 or 1 and
+        ``predict_log_proba`` gives ``-inf`` or 0. Same shape and column order
+        as :meth:`predict_proba`.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skffnn import FFNClassifier
+        >>> X = np.array([[-1.0], [1.0]]) * np.array([[1.0], [1.0]])
+        >>> clf = FFNClassifier((), solver="lbfgs", random_state=0).fit(X, [0, 1])
+        >>> clf.coefs_[0][...] = 1000.0  # a saturated model: logits of +-1000
+        >>> clf.predict_log_proba([[1.0]])
+        array([[-inf,   0.]])
+        >>> clf.exact_log_proba([[1.0]])
+        array([[-1000.,     0.]])
+        """
+        if _dask.is_dask_collection(X):
+            return _dask.predict(self, "exact_log_proba", X)
         scores = self._scores(X)
-        if self.out_activation_ == "softmax":
-            return F.log_softmax(scores, axis=1)
         if self._single_class():
             return np.zeros_like(scores)
-        if self.n_outputs_ == 1:
-            return F.log_sigmoid(np.hstack([-scores, scores]))
-        return F.log_sigmoid(scores)
+        return self._fitted_head().exact_log_proba(scores)
+
+    def logits(self, X):
+        """Raw output scores of the network (the inputs of sigmoid or softmax).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) for binary targets, else
+            (n_samples, n_outputs)
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_iris
+        >>> from skffnn import FFNClassifier
+        >>> X, y = load_iris(return_X_y=True)
+        >>> clf = FFNClassifier((5,), solver="lbfgs", random_state=0).fit(X, y)
+        >>> clf.logits(X[:2]).shape
+        (2, 3)
+        """
+        if _dask.is_dask_collection(X):
+            return _dask.predict(self, "logits", X)
+        scores = self._scores(X)
+        return scores.ravel() if self.n_outputs_ == 1 else scores
 
     # -- fitting ---------------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=True)
+    @with_callbacks
     def fit(self, X, y, sample_weight=None):
         """Fit the network to data matrix X and target(s) y.
 
@@ -435,6 +504,7 @@ class FFNClassifier(ClassifierMixin, BaseFFN):
 
     @available_if(lambda est: est._check_solver())
     @_fit_context(prefer_skip_nested_validation=True)
+    @with_callbacks
     def partial_fit(self, X, y, sample_weight=None, classes=None):
         """One epoch over the given data, continuing from the current weights.
 
@@ -450,18 +520,9 @@ class FFNClassifier(ClassifierMixin, BaseFFN):
         -------
         self : FFNClassifier
         """
-        saved = self._saved_state()
-        try:
-            if _check_partial_fit_first_call(self, classes):
-                self._label_binarizer = LabelBinarizer()
-                if type_of_target(y).startswith("multilabel"):
-                    self._label_binarizer.fit(y)
-                else:
-                    self._label_binarizer.fit(classes)
-            return self._fit(X, y, sample_weight=sample_weight, incremental=True)
-        except BaseException:
-            self._restore_state(saved)
-            raise
+        return self._fit(
+            X, y, sample_weight=sample_weight, incremental=True, classes=classes
+        )
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -492,7 +553,7 @@ class FFNRegressor(RegressorMixin, BaseFFN):
     >>> from sklearn.datasets import make_regression
     >>> from skffnn import FFNRegressor
     >>> X, y = make_regression(n_samples=200, n_features=5, noise=1, random_state=0)
-    >>> reg = FFNRegressor((20,), solver="lbfgs", random_state=0)
+    >>> reg = FFNRegressor(hidden_layer_sizes=(20,), solver="lbfgs", random_state=0)
     >>> reg.fit(X, y / 100).score(X, y / 100) > 0.99
     True
     """
@@ -505,10 +566,10 @@ class FFNRegressor(RegressorMixin, BaseFFN):
 
     def __init__(
         self,
+        loss="squared_error",
         hidden_layer_sizes=(100,),
         activation="relu",
         *,
-        loss="squared_error",
         solver="adam",
         alpha=0.0001,
         batch_size="auto",
@@ -556,32 +617,35 @@ class FFNRegressor(RegressorMixin, BaseFFN):
         self.n_iter_no_change = n_iter_no_change
         self.max_fun = max_fun
 
-    def _validate_fit_data(self, X, y, sample_weight, incremental, reset):
-        X, y = validate_data(
-            self, X, y, accept_sparse=["csr", "csc"], multi_output=True,
-            y_numeric=True, dtype=(np.float64, np.float32), reset=reset,
-        )  # fmt: skip
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = column_or_1d(y, warn=True)
+    def _prepare_target_encoder(self, y, incremental, first_pass, classes):
+        self._fit_target_encoder(y)
+
+    def _fit_target_encoder(self, y):
+        """Regression targets need no encoder: only their number of columns."""
+        self._n_targets = 1 if y.ndim == 1 else y.shape[1]
+
+    def _encode_target(self, y, dtype):
+        """Targets as a 2-D array in the network's dtype; Poisson needs y >= 0."""
         if self.loss == "poisson" and np.any(y < 0):
             raise ValueError(
                 "loss='poisson' requires non-negative y, but y has negative "
                 f"values (min {y.min()})."
             )
-        Y = y.reshape(y.shape[0], -1).astype(X.dtype)
-        return X, Y, self._checked_sample_weight(sample_weight, X)
+        return y.reshape(y.shape[0], -1).astype(dtype)
 
-    def _head_name(self, Y):
+    def _n_target_columns(self) -> int:
+        return self._n_targets
+
+    def _sample_weight_block(self, sample_weight, y, X):
+        return self._checked_sample_weight(sample_weight, X)
+
+    def _head_name(self) -> str:
         return self.loss
-
-    def _validate_predict_data(self, X):
-        return validate_data(self, X, accept_sparse=["csr", "csc"], reset=False)
 
     def _predictions_from_scores(self, scores):
         # The fitted link, not the `loss` hyperparameter: set_params(loss=...)
         # without a refit must not change what a fitted model predicts.
-        fitted = "poisson" if self.out_activation_ == "exp" else "squared_error"
-        pred = get_head(fitted).link(scores)
+        pred = self._fitted_head().link(scores)
         return pred.ravel() if pred.shape[1] == 1 else pred
 
     def _score_from_scores(self, scores, Y, sample_weight):
@@ -604,9 +668,12 @@ class FFNRegressor(RegressorMixin, BaseFFN):
         -------
         y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
         """
+        if _dask.is_dask_collection(X):
+            return _dask.predict(self, "predict", X)
         return self._predictions_from_scores(self._scores(X))
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @with_callbacks
     def fit(self, X, y, sample_weight=None):
         """Fit the network to data matrix X and target(s) y.
 
@@ -625,6 +692,7 @@ class FFNRegressor(RegressorMixin, BaseFFN):
 
     @available_if(lambda est: est._check_solver())
     @_fit_context(prefer_skip_nested_validation=True)
+    @with_callbacks
     def partial_fit(self, X, y, sample_weight=None):
         """One epoch over the given data, continuing from the current weights.
 

@@ -9,43 +9,61 @@ one-to-one with scikit-learn's packed parameters.
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
 
 import numpy as np
 
 __all__ = ["Layout"]
 
 
-@dataclass(frozen=True)
 class Layout:
     """Offsets of the per-layer ``W`` and ``b`` blocks in a flat vector.
 
+    The offsets are worked out once, here, since ``unpack`` runs on every
+    training step; a layout's sizes cannot change afterwards.
+
     Parameters
     ----------
-    layer_units : tuple of int
+    layer_units : sequence of int
         ``(n_features, n_hidden_1, ..., n_outputs)``.
+
+    Examples
+    --------
+    >>> from skffnn._layout import Layout
+    >>> layout = Layout((3, 4, 2))
+    >>> layout.shapes, layout.n_weights, layout.n_params
+    ([(3, 4), (4, 2)], 20, 26)
     """
 
-    layer_units: tuple[int, ...]
+    __slots__ = ("_b_slices", "_shapes", "_units", "_w_slices")
 
-    def __post_init__(self):
-        units = tuple(int(u) for u in self.layer_units)
+    def __init__(self, layer_units) -> None:
+        units = tuple(int(u) for u in layer_units)
         if len(units) < 2 or min(units) < 1:
             raise ValueError(
                 f"layer_units must hold at least 2 positive sizes, got {units}."
             )
-        object.__setattr__(self, "layer_units", units)
-        # Offsets are fixed per layout; unpack runs on every training step.
-        shapes = list(itertools.pairwise(units))
-        w_bounds = np.cumsum([0] + [i * o for i, o in shapes]).tolist()
+        self._units = units
+        self._shapes = list(itertools.pairwise(units))
+        w_bounds = np.cumsum([0] + [i * o for i, o in self._shapes]).tolist()
         b_bounds = (w_bounds[-1] + np.cumsum([0, *units[1:]])).tolist()
-        object.__setattr__(self, "_shapes", shapes)
-        object.__setattr__(
-            self, "_w_slices", [slice(a, b) for a, b in itertools.pairwise(w_bounds)]
-        )
-        object.__setattr__(
-            self, "_b_slices", [slice(a, b) for a, b in itertools.pairwise(b_bounds)]
-        )
+        self._w_slices = [slice(a, b) for a, b in itertools.pairwise(w_bounds)]
+        self._b_slices = [slice(a, b) for a, b in itertools.pairwise(b_bounds)]
+
+    def __repr__(self) -> str:
+        return f"Layout({self.layer_units})"
+
+    def __eq__(self, other) -> bool:
+        if not isinstance(other, Layout):
+            return NotImplemented
+        return self.layer_units == other.layer_units
+
+    def __hash__(self) -> int:
+        return hash(self.layer_units)
+
+    @property
+    def layer_units(self) -> tuple[int, ...]:
+        """``(n_features, n_hidden_1, ..., n_outputs)``."""
+        return self._units
 
     @property
     def n_layers(self) -> int:
@@ -54,6 +72,7 @@ class Layout:
 
     @property
     def shapes(self) -> list[tuple[int, int]]:
+        """``(n_in, n_out)`` of every weight matrix, in layer order."""
         return list(self._shapes)
 
     @property
@@ -63,15 +82,8 @@ class Layout:
 
     @property
     def n_params(self) -> int:
+        """Length of the flat vector."""
         return self._b_slices[-1].stop
-
-    def weight_slices(self) -> list[slice]:
-        bounds = np.cumsum([0] + [i * o for i, o in self.shapes])
-        return [slice(a, b) for a, b in itertools.pairwise(bounds)]
-
-    def bias_slices(self) -> list[slice]:
-        bounds = self.n_weights + np.cumsum([0, *self.layer_units[1:]])
-        return [slice(a, b) for a, b in itertools.pairwise(bounds)]
 
     def unpack(self, theta: np.ndarray) -> tuple[list, list]:
         """Zero-copy views ``(coefs, intercepts)`` into ``theta``."""

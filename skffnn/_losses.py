@@ -1,13 +1,22 @@
-"""Output heads: the output link fused with its loss, working on raw scores.
+"""Output heads: what the raw output scores mean, and the loss that trains them.
 
-Each head owns, for raw output scores ``z`` (logits) and targets ``y``:
+A head is resolved once per fit (:func:`get_head`) and owns everything that
+depends on the output layer. For raw output scores ``z`` (logits) of shape
+``(n_samples, n_outputs)`` and targets ``y`` of the same shape:
 
-- ``loss(z, y, w)``: the weighted mean over samples of the per-sample loss
-  (summed over outputs), computed from ``z`` with :mod:`skffnn.functional`,
-  never from clipped probabilities;
-- ``seed_gradient(z, y, w, out)``: ``dLoss/dz``, the gradient that starts
-  backpropagation;
-- ``link(z)``: what ``predict`` returns (identity, exp, sigmoid, softmax).
+- ``link(z, out=None)``: what ``predict`` returns (identity, exp, sigmoid,
+  softmax);
+- ``proba(z)`` and ``exact_log_proba(z)``, classifier heads only: the class
+  probabilities exactly as scikit-learn's ``MLPClassifier.predict_proba``
+  defines them, and their logarithms computed from the logits (finite
+  wherever the true value is, where ``np.log(proba(z))`` underflows to
+  ``-inf``);
+- ``loss(z, y, w)``: scikit-learn's loss, the weighted mean over samples,
+  computed from ``z`` with :mod:`skffnn.functional`, never from clipped
+  probabilities;
+- ``loss_and_seed(z, y, w, out=None)``: the loss and the seed gradient that
+  starts backpropagation, fused on the same :mod:`skffnn.functional` kernels
+  (the training hot path, in the network's dtype).
 
 Why the seed gradient is simply ``(link(z) - y) * w / sum(w)``: every pair here
 is a *canonical* link with its matching loss (identity + squared error,
@@ -15,12 +24,19 @@ exp + Poisson deviance, sigmoid + binary log-loss, softmax + multinomial
 log-loss). For an exponential-family loss written in its natural parameter
 ``z``, ``loss(z) = A(z) - y z`` with ``A'(z) = link(z)``, so
 ``dloss/dz = link(z) - y`` exactly: no division by a probability, nothing that
-can overflow, and the same function whose value ``loss`` reports.
+can overflow.
+
+The squared error is scikit-learn's: averaged over outputs
+(``0.5 * mean((y - z)**2)``). scikit-learn's solvers (``_backprop``, for sgd,
+adam *and* lbfgs) pair that averaged loss with ``deltas = z - y``, the gradient
+of the loss *summed* over outputs, ``n_outputs`` times the gradient of the
+loss they report. ``SquaredError(objective=...)`` chooses the pair: 'mean'
+(default) and 'sum' are each the loss and gradient of one function;
+'sklearn' is scikit-learn's pairing, for stochastic solvers that must take
+scikit-learn's steps.
 """
 
 from __future__ import annotations
-
-import functools
 
 import numpy as np
 from scipy.special import xlogy
@@ -30,103 +46,128 @@ from . import functional as F
 __all__ = ["HEADS", "Head", "get_head"]
 
 
-def _normalised_weights(w, n, dtype):
-    """Per-sample weights summing to one (uniform when ``w`` is None)."""
-    if w is None:
-        return None, 1.0 / n
-    return (w / w.sum()).astype(dtype, copy=False)[:, None], None
-
-
-class Head:
-    """Base class of output heads; subclasses define the canonical pair."""
-
-    name = ""
-    # scikit-learn's ``out_activation_`` for this head.
-    out_activation = ""
-
-    def link(self, z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-        raise NotImplementedError
-
-    def loss(self, z, y, sample_weight=None) -> float:
-        raise NotImplementedError
-
-    def seed_gradient(self, z, y, sample_weight=None, out=None) -> np.ndarray:
-        """``(link(z) - y) * w / sum(w)``; ``out`` may be ``z`` itself."""
-        out = self.link(z, out=out)
-        np.subtract(out, y, out=out)
-        return _scale_rows(out, sample_weight)
-
-    def loss_and_seed(self, z, y, sample_weight=None, out=None):
-        """Loss and seed gradient together: the training hot path.
-
-        Subclasses fuse the two so the shared pieces (the shift by the row
-        maximum, ``exp(-|z|)``) are computed once, in the network's dtype.
-        ``out`` may be ``z`` itself; the loss is taken before it is overwritten.
-        """
-        loss = self.loss(z, y, sample_weight)
-        return loss, self.seed_gradient(z, y, sample_weight, out=out)
-
-
-def _weighted_mean(per_sample, sample_weight):
+def _weighted_mean(per_sample: np.ndarray, sample_weight) -> float:
     # Not np.average: its checks cost more than the sum on a small batch.
     if sample_weight is None:
         return float(per_sample.sum()) / per_sample.shape[0]
     return float(per_sample @ sample_weight) / float(sample_weight.sum())
 
 
-def _scale_rows(delta, sample_weight):
-    """``delta * w / sum(w)`` in place (``1 / n`` without weights)."""
-    w, scale = _normalised_weights(sample_weight, delta.shape[0], delta.dtype)
-    if w is None:
-        delta *= delta.dtype.type(scale)
+def _scale_rows(delta: np.ndarray, sample_weight, factor: float = 1.0) -> np.ndarray:
+    """``delta * factor * w / sum(w)`` in place (``factor / n`` without weights)."""
+    if sample_weight is None:
+        delta *= delta.dtype.type(factor / delta.shape[0])
     else:
-        delta *= w
+        share = sample_weight * (factor / float(sample_weight.sum()))
+        delta *= share.astype(delta.dtype, copy=False)[:, None]
     return delta
 
 
-def _out(z, out):
+def _out(z: np.ndarray, out: np.ndarray | None) -> np.ndarray:
     return np.empty_like(z) if out is None else out
 
 
-@functools.cache
-def _ones(n: int, dtype: np.dtype) -> np.ndarray:
-    ones = np.ones(n, dtype)
-    ones.flags.writeable = False
-    return ones
+class Head:
+    """Base class of output heads: a canonical link with its loss.
 
-
-def _row_max(z):
-    """``z.max(axis=1, keepdims=True)``, faster on a few columns.
-
-    numpy reduces a short contiguous row at about 60 ns per row (14 us for
-    200 rows of 10 logits); over the rows of the transposed copy the same
-    maxima are a few vectorised passes (4 us, copy included).
+    Subclasses set ``name`` (the ``loss`` name), ``out_activation``
+    (scikit-learn's ``out_activation_`` for this head) and define ``link``
+    and ``loss``; they fuse ``loss_and_seed``.
     """
-    if z.shape[1] > 32:
-        return z.max(axis=1, keepdims=True)
-    return np.ascontiguousarray(z.T).max(axis=0)[:, None]
+
+    name = ""
+    out_activation = ""
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+    def link(self, z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """Predictions from the raw output scores ``z``; ``out`` may be ``z``."""
+        raise NotImplementedError
+
+    def loss(self, z: np.ndarray, y: np.ndarray, sample_weight=None) -> float:
+        """Weighted mean over samples of the loss of scores ``z`` for targets ``y``."""
+        raise NotImplementedError
+
+    def loss_and_seed(
+        self, z: np.ndarray, y: np.ndarray, sample_weight=None, out=None
+    ) -> tuple[float, np.ndarray]:
+        """``loss(z, y, w)`` and its gradient ``dloss/dz = (link(z) - y) w / sum(w)``.
+
+        ``out`` may be ``z`` itself; the loss is taken before ``z`` is
+        overwritten. This generic version is the exact path that the fused
+        subclass versions fall back to for non-finite scores.
+        """
+        loss = self.loss(z, y, sample_weight)
+        seed = self.link(z, out=out)
+        np.subtract(seed, y, out=seed)
+        return loss, _scale_rows(seed, sample_weight)
 
 
 class SquaredError(Head):
-    """Identity link with half the squared error, summed over outputs."""
+    """Identity link with half the squared error averaged over outputs (sklearn's).
+
+    Parameters
+    ----------
+    objective : {'mean', 'sum', 'sklearn'}, default='mean'
+        What ``loss_and_seed`` returns for ``k`` outputs, with
+        ``r = z - y`` and ``m(.)`` the weighted mean over samples:
+
+        - 'mean': ``m(0.5 * sum_j r_j**2) / k`` and its gradient (one
+          function; ``loss``, ``loss_`` and the stopping rule use this value);
+        - 'sum': ``m(0.5 * sum_j r_j**2)`` and its gradient (one function,
+          whose gradient is scikit-learn's);
+        - 'sklearn': the 'mean' loss with the 'sum' gradient, the pair
+          scikit-learn's ``_backprop`` returns (``deltas[last] =
+          activations[-1] - y``): its sgd and adam steps.
+
+        With one output the three coincide.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skffnn._losses import get_head
+    >>> z, y = np.array([[1.0, 3.0]]), np.zeros((1, 2))
+    >>> get_head("squared_error").loss(z, y)  # 0.5 * (1 + 9) / 2
+    2.5
+    >>> get_head("squared_error", objective="sklearn").loss_and_seed(z, y)
+    (2.5, array([[1., 3.]]))
+    """
 
     name = "squared_error"
     out_activation = "identity"
+    OBJECTIVES = ("mean", "sum", "sklearn")
+
+    def __init__(self, objective: str = "mean"):
+        if objective not in self.OBJECTIVES:
+            raise ValueError(
+                f"objective must be one of {self.OBJECTIVES}, got {objective!r}."
+            )
+        self.objective = objective
+
+    def __repr__(self) -> str:
+        return f"SquaredError(objective={self.objective!r})"
+
+    def _loss_factor(self, k: int) -> float:
+        return 0.5 if self.objective == "sum" else 0.5 / k
 
     def link(self, z, out=None):
         return F.identity(z, out=out)
 
     def loss(self, z, y, sample_weight=None):
         r = z - y
-        return 0.5 * _weighted_mean(np.einsum("ij,ij->i", r, r), sample_weight)
+        per = np.einsum("ij,ij->i", r, r)
+        return self._loss_factor(z.shape[1]) * _weighted_mean(per, sample_weight)
 
     def loss_and_seed(self, z, y, sample_weight=None, out=None):
+        k = z.shape[1]
         r = np.subtract(z, y, out=_out(z, out))
         if sample_weight is None:
-            loss = 0.5 * float(np.vdot(r, r)) / r.shape[0]
+            loss = float(np.vdot(r, r)) / r.shape[0]
         else:
-            loss = 0.5 * _weighted_mean(np.einsum("ij,ij->i", r, r), sample_weight)
-        return loss, _scale_rows(r, sample_weight)
+            loss = _weighted_mean(np.einsum("ij,ij->i", r, r), sample_weight)
+        factor = 1.0 / k if self.objective == "mean" else 1.0
+        return self._loss_factor(k) * loss, _scale_rows(r, sample_weight, factor)
 
 
 class Poisson(Head):
@@ -141,12 +182,24 @@ class Poisson(Head):
         with np.errstate(over="ignore"):
             return np.exp(z, out=out)
 
-    def loss(self, z, y, sample_weight=None):
+    @staticmethod
+    def _per_sample(z, y, mu):
         # y log(y / mu) - y + mu with mu = exp(z), written in z so that it
-        # never takes the log of a rounded prediction.
-        with np.errstate(over="ignore"):
-            per = xlogy(y, y) - y * z - y + np.exp(z)
-        return _weighted_mean(per.sum(axis=1), sample_weight)
+        # never takes the log of a rounded prediction; summed over outputs.
+        with np.errstate(over="ignore", invalid="ignore"):
+            per = mu - y * z
+            per += xlogy(y, y) - y
+        return F._row_sum(per)
+
+    def loss(self, z, y, sample_weight=None):
+        return _weighted_mean(self._per_sample(z, y, self.link(z)), sample_weight)
+
+    def loss_and_seed(self, z, y, sample_weight=None, out=None):
+        # One exp for both: mu is the loss's exp(z) and the seed's link(z).
+        mu = self.link(z, out=_out(z, None))
+        loss = _weighted_mean(self._per_sample(z, y, mu), sample_weight)
+        seed = np.subtract(mu, y, out=_out(z, out))
+        return loss, _scale_rows(seed, sample_weight)
 
 
 class BinaryLogLoss(Head):
@@ -158,30 +211,53 @@ class BinaryLogLoss(Head):
     def link(self, z, out=None):
         return F.sigmoid(z, out=out)
 
-    def log_link(self, z):
-        return F.log_sigmoid(z)
+    def proba(self, z: np.ndarray) -> np.ndarray:
+        """scikit-learn's ``predict_proba`` given the logits ``z`` of shape (n, k).
+
+        One output (binary targets): the columns ``[sigmoid(-z), sigmoid(z)]``;
+        scikit-learn computes the first as ``1 - sigmoid(z)``, equal up to
+        its rounding. Several outputs (multilabel): ``sigmoid(z)``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skffnn._losses import get_head
+        >>> get_head("binary_log_loss").proba(np.array([[0.0], [-40.0]]))
+        array([[5.00000000e-01, 5.00000000e-01],
+               [1.00000000e+00, 4.24835426e-18]])
+        """
+        return F.sigmoid(self._columns(z))
+
+    def exact_log_proba(self, z: np.ndarray) -> np.ndarray:
+        """``log(proba(z))`` from the logits: ``log_sigmoid``, finite where the truth is.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skffnn._losses import get_head
+        >>> get_head("binary_log_loss").exact_log_proba(np.array([[800.0]]))
+        array([[-800.,   -0.]])
+        """
+        return F.log_sigmoid(self._columns(z))
+
+    @staticmethod
+    def _columns(z):
+        return np.hstack([-z, z]) if z.shape[1] == 1 else z
 
     def loss(self, z, y, sample_weight=None):
         return F.binary_log_loss(y, z, sample_weight)
 
     def loss_and_seed(self, z, y, sample_weight=None, out=None):
-        # Both pieces from e = exp(-|z|) <= 1: softplus(z) = max(z, 0) +
-        # log1p(e); sigmoid(z) = 1 / (1 + e) for z >= 0, e / (1 + e) for z < 0.
         if not np.isfinite(z).all():  # +-inf logits: the exact slow path
             return super().loss_and_seed(z, y, sample_weight, out)
-        e = np.abs(z)
-        np.negative(e, out=e)
+        # One exp(-|z|) for both the loss and the sigmoid.
+        e, t = np.empty_like(z), np.empty_like(z)
         with np.errstate(under="ignore"):
-            np.exp(e, out=e)
-        per = np.maximum(z, 0)
-        per += np.log1p(e)
-        per -= y * z
-        loss = _weighted_mean(per.sum(axis=1), sample_weight)
-        p = np.where(z >= 0, 1, e)
-        e += 1
-        p /= e
-        out = _out(z, out)
-        np.subtract(p, y, out=out)
+            F._exp_neg_abs(z, e)
+        per = F._binary_log_loss_from_exp(z, y, e, np.empty_like(z), t)
+        loss = _weighted_mean(F._row_sum(per), sample_weight)
+        out = F._sigmoid_from_exp(z, e, _out(z, out), t)
+        np.subtract(out, y, out=out)
         return loss, _scale_rows(out, sample_weight)
 
 
@@ -198,32 +274,50 @@ class MultinomialLogLoss(Head):
         out[...] = p
         return out
 
-    def log_link(self, z):
+    def proba(self, z: np.ndarray) -> np.ndarray:
+        """scikit-learn's ``predict_proba`` given the logits: the softmax of each row.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skffnn._losses import get_head
+        >>> get_head("log_loss").proba(np.array([[0.0, 0.0], [0.0, -800.0]]))
+        array([[0.5, 0.5],
+               [1. , 0. ]])
+        """
+        return F.softmax(z, axis=1)
+
+    def exact_log_proba(self, z: np.ndarray) -> np.ndarray:
+        """``log(proba(z))`` from the logits: ``log_softmax``, finite where the truth is.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skffnn._losses import get_head
+        >>> get_head("log_loss").exact_log_proba(np.array([[0.0, -800.0]]))
+        array([[   0., -800.]])
+        """
         return F.log_softmax(z, axis=1)
 
     def loss(self, z, y, sample_weight=None):
         return F.multinomial_log_loss(y, z, sample_weight)
 
     def loss_and_seed(self, z, y, sample_weight=None, out=None):
-        # Shift by the row maximum so exp sees only numbers <= 0; then
-        # -sum_j y_j log p_j = sum_j y_j (log S - s_j) with S = sum exp(s) >= 1.
-        # Both parts are >= 0 (log S >= 0, y >= 0 >= s), so they may be summed
+        # -sum_j y_j log p_j = sum_j y_j (log S - s_j) with s = z - max <= 0 and
+        # S = sum exp(s) >= 1: both parts are >= 0, so they are summed
         # separately over the batch without cancellation.
         with np.errstate(under="ignore", invalid="ignore"):
-            s = z - _row_max(z)  # a new array: z stays intact
+            s = F._shift_rows(z)  # a new array: z stays intact
             if sample_weight is None:
                 ys = np.vdot(y, s)
             else:
                 ys = np.einsum("ij,ij->i", y, s)
-            np.exp(s, out=s)
-            # Row sums as matrix-vector products: on a few output columns
-            # np.sum(axis=1) costs several times more.
-            total = s @ _ones(s.shape[1], s.dtype)
+            total = F._exp_row_sums(s)  # s is now exp(s)
             log_total = np.log(total)
             if sample_weight is None:
-                loss = (float((log_total @ y).sum()) - float(ys)) / z.shape[0]
+                loss = (float(log_total @ F._row_sum(y)) - float(ys)) / z.shape[0]
             else:
-                loss = _weighted_mean(log_total * y.sum(axis=1) - ys, sample_weight)
+                loss = _weighted_mean(log_total * F._row_sum(y) - ys, sample_weight)
         if not np.isfinite(loss):  # +-inf logits: the exact slow path
             return super().loss_and_seed(z, y, sample_weight, out)
         s /= total[:, None]
@@ -237,11 +331,32 @@ HEADS: dict[str, Head] = {
 }
 
 
-def get_head(name: str) -> Head:
-    """Return the head registered under ``name``."""
+def get_head(name: str, **options) -> Head:
+    """The head registered under ``name``, or a new one built with ``options``.
+
+    Parameters
+    ----------
+    name : {'squared_error', 'poisson', 'binary_log_loss', 'log_loss'}
+    **options
+        Passed to the head's class (only ``SquaredError`` takes any:
+        ``objective``); without options the shared registered head is returned.
+
+    Returns
+    -------
+    Head
+
+    Examples
+    --------
+    >>> from skffnn._losses import get_head
+    >>> get_head("log_loss").out_activation
+    'softmax'
+    >>> get_head("squared_error", objective="sklearn")
+    SquaredError(objective='sklearn')
+    """
     try:
-        return HEADS[name]
-    except KeyError:
+        head = HEADS[name]
+    except (KeyError, TypeError):
         raise ValueError(
             f"Unknown loss {name!r}; expected one of {sorted(HEADS)}."
         ) from None
+    return type(head)(**options) if options else head

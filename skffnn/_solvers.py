@@ -10,6 +10,7 @@ grad)``; they know nothing of estimators.
 from __future__ import annotations
 
 import functools
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -18,6 +19,7 @@ import scipy.optimize
 __all__ = [
     "AdamOptimizer",
     "LbfgsResult",
+    "NonFiniteStart",
     "SGDOptimizer",
     "minimize_lbfgs",
 ]
@@ -39,7 +41,13 @@ def _blocks(n: int, itemsize: int) -> tuple:
 
 
 class _StochasticOptimizer:
-    """Learning-rate bookkeeping shared by SGD and Adam."""
+    """Learning-rate bookkeeping shared by SGD and Adam.
+
+    The per-parameter state (velocity, moments) and the counters are exported
+    by :meth:`state` as plain arrays and numbers, so that an estimator can keep
+    them between ``partial_fit`` calls and persist them without pickling an
+    optimizer object; :meth:`load_state` continues from them.
+    """
 
     def __init__(self, learning_rate_init: float):
         self.learning_rate_init = learning_rate_init
@@ -48,16 +56,33 @@ class _StochasticOptimizer:
     def iteration_ends(self, time_step: int) -> None:
         """Hook called after each epoch with the number of samples seen so far."""
 
-    def trigger_stopping(self, msg: str, verbose: bool) -> bool:
-        """Whether to stop after ``n_iter_no_change`` epochs without improvement."""
-        if verbose:
-            print(msg + " Stopping.")
-        return True
+    def reduces_on_plateau(self) -> bool:
+        """Whether a plateau lowers the learning rate instead of ending training."""
+        return False
 
-    def release(self) -> None:
-        """Drop the per-parameter state (it is rebuilt as zeros when needed)."""
-        self._state = None
-        self._scratch = None
+    def reduce_learning_rate(self) -> None:
+        """Divide the learning rate by 5, scikit-learn's adaptive schedule."""
+        self.learning_rate /= 5.0
+
+    def state(self) -> dict:
+        """The optimizer's state as plain arrays and numbers (shared, not copied)."""
+        return {
+            "learning_rate": float(self.learning_rate),
+            "vectors": self._vectors(),
+        }
+
+    def load_state(self, state: dict) -> None:
+        """Continue from ``state`` (from :meth:`state`), updating its vectors."""
+        self.learning_rate = float(state["learning_rate"])
+        self._state = list(state["vectors"])
+
+    def accepts_state(self, state: dict) -> bool:
+        """Whether ``state`` comes from an optimizer of this kind and size."""
+        n, dtype = self._shape
+        vectors = state.get("vectors", ())
+        return state.get("kind") == self.kind and all(
+            v.shape == (n,) and v.dtype == dtype for v in vectors
+        )
 
     def _scratch_vectors(self, k):
         """``k`` work vectors of one block's size; never pickled."""
@@ -85,11 +110,6 @@ class _StochasticOptimizer:
     def _start_step(self) -> None:
         """Bookkeeping before the elementwise update."""
 
-    def __getstate__(self):
-        state = self.__dict__.copy()
-        state["_scratch"] = None
-        return state
-
 
 class SGDOptimizer(_StochasticOptimizer):
     """Stochastic gradient descent with (Nesterov) momentum and LR schedules.
@@ -112,6 +132,7 @@ class SGDOptimizer(_StochasticOptimizer):
         power_t: float = 0.5,
     ):
         super().__init__(learning_rate_init)
+        self.kind = "sgd"
         self.lr_schedule = lr_schedule
         self.momentum = momentum
         self.nesterov = nesterov
@@ -119,11 +140,17 @@ class SGDOptimizer(_StochasticOptimizer):
         self._shape = (n_params, np.dtype(dtype))
         self._state = None
 
-    def _buffers(self):
+    def _vectors(self):
         if self._state is None:
             n, dtype = self._shape
             self._state = [np.zeros(n, dtype)]  # velocity
-        return self._state + self._scratch_vectors(2)
+        return self._state
+
+    def _buffers(self):
+        return self._vectors() + self._scratch_vectors(2)
+
+    def state(self):
+        return {"kind": self.kind, **super().state()}
 
     def _update(self, theta, grad, velocity, lr_grad, update):
         np.multiply(grad, self.learning_rate, out=lr_grad)
@@ -142,17 +169,10 @@ class SGDOptimizer(_StochasticOptimizer):
                 float(self.learning_rate_init) / (time_step + 1) ** self.power_t
             )
 
-    def trigger_stopping(self, msg, verbose):
-        if self.lr_schedule != "adaptive":
-            return super().trigger_stopping(msg, verbose)
-        if self.learning_rate <= 1e-6:
-            if verbose:
-                print(msg + " Learning rate too small. Stopping.")
-            return True
-        self.learning_rate /= 5.0
-        if verbose:
-            print(msg + f" Setting learning rate to {self.learning_rate:f}")
-        return False
+    def reduces_on_plateau(self):
+        # The adaptive schedule divides the rate by 5 on a plateau, until the
+        # rate is at most 1e-6.
+        return self.lr_schedule == "adaptive" and self.learning_rate > 1e-6
 
 
 class AdamOptimizer(_StochasticOptimizer):
@@ -173,6 +193,7 @@ class AdamOptimizer(_StochasticOptimizer):
         epsilon: float = 1e-8,
     ):
         super().__init__(learning_rate_init)
+        self.kind = "adam"
         self.beta_1 = beta_1
         self.beta_2 = beta_2
         self.epsilon = epsilon
@@ -180,16 +201,21 @@ class AdamOptimizer(_StochasticOptimizer):
         self._shape = (n_params, np.dtype(dtype))
         self._state = None
 
-    def _buffers(self):
+    def _vectors(self):
         if self._state is None:
             n, dtype = self._shape
             self._state = [np.zeros(n, dtype) for _ in range(2)]  # m, v
-        return self._state + self._scratch_vectors(2)
+        return self._state
 
-    def release(self) -> None:
-        """Drop the moments and restart the bias correction with them."""
-        super().release()
-        self.t = 0
+    def _buffers(self):
+        return self._vectors() + self._scratch_vectors(2)
+
+    def state(self):
+        return {"kind": self.kind, "t": int(self.t), **super().state()}
+
+    def load_state(self, state):
+        super().load_state(state)
+        self.t = int(state["t"])
 
     def _start_step(self):
         self.t += 1
@@ -214,6 +240,10 @@ class AdamOptimizer(_StochasticOptimizer):
         theta += s2
 
 
+class NonFiniteStart(FloatingPointError):
+    """The loss or gradient was non-finite from the first evaluation on."""
+
+
 @dataclass
 class LbfgsResult:
     """What an L-BFGS run returns: final parameters, loss, and bookkeeping."""
@@ -225,38 +255,65 @@ class LbfgsResult:
     success: bool
     message: str
     loss_curve: list = field(default_factory=list)
+    iteration_times: list = field(default_factory=list)
     interrupted: bool = False
+    stop_requested: bool = False
 
 
 def minimize_lbfgs(
-    fun, theta0: np.ndarray, *, max_iter: int, max_fun: int, tol: float, verbose=0
+    fun,
+    theta0: np.ndarray,
+    *,
+    max_iter: int,
+    max_fun: int,
+    tol: float,
+    verbose=0,
+    iteration_hook=None,
 ) -> LbfgsResult:
     """Minimise ``fun: theta -> (loss, grad)`` with scipy's L-BFGS-B.
 
     ``theta0``'s dtype is kept for every call of ``fun`` (float32 networks stay
     float32; scipy itself works in float64). With ``verbose``, each iteration
-    prints ``Iteration N, loss = ...``. A KeyboardInterrupt stops the run and
-    returns the best parameters evaluated so far with ``interrupted=True``.
+    prints ``Iteration N, loss = ...``. ``iteration_hook(theta, loss)``, called
+    after each iteration, returns True to stop there. A KeyboardInterrupt stops the
+    run and returns the best parameters evaluated so far with
+    ``interrupted=True``. A non-finite loss or gradient at ``theta0`` raises
+    :class:`NonFiniteStart`: there is no finite point to search from.
     """
     dtype = theta0.dtype
     theta = theta0.copy()
     best = {"loss": np.inf, "theta": theta0.copy(), "n_fun": 0}
     curve: list[float] = []
+    times: list[float] = []
+    clock = [time.perf_counter()]
+    stopped = [False]
 
     def objective(x):
         theta[...] = x
         loss, grad = fun(theta)
         best["n_fun"] += 1
-        if np.isfinite(loss) and loss < best["loss"]:
+        finite = np.isfinite(loss) and np.isfinite(np.add.reduce(grad))
+        if best["n_fun"] == 1 and not finite:
+            raise NonFiniteStart(loss)
+        if finite and loss < best["loss"]:
             best["loss"] = loss
             best["theta"][...] = theta
         # scipy may keep the gradient it was given: hand it a fresh float64 copy.
         return loss, grad.astype(np.float64)
 
     def callback(intermediate_result):
+        now = time.perf_counter()
+        times.append(now - clock[0])
+        clock[0] = now
         curve.append(float(intermediate_result.fun))
         if verbose:
             print("Iteration %d, loss = %.8f" % (len(curve), curve[-1]))
+        if iteration_hook is not None and iteration_hook(
+            intermediate_result.x.astype(dtype), curve[-1]
+        ):
+            stopped[0] = True
+            raise StopIteration
+        clock[0] = time.perf_counter()  # the hook's own time is not the solver's
 
     try:
         res = scipy.optimize.minimize(
@@ -270,14 +327,20 @@ def minimize_lbfgs(
     except KeyboardInterrupt:
         return LbfgsResult(
             best["theta"], best["loss"], len(curve), best["n_fun"], False,
-            "Training interrupted by user.", curve, interrupted=True,
+            "Training interrupted by user.", curve, times, interrupted=True,
         )  # fmt: skip
+    x = res.x.astype(dtype)
+    loss = float(res.fun)
+    if not (np.isfinite(loss) and np.isfinite(x).all()):
+        x, loss = best["theta"], float(best["loss"])
     return LbfgsResult(
-        res.x.astype(dtype),
-        float(res.fun),
-        int(res.nit),
+        x,
+        loss,
+        len(curve) if stopped[0] else int(res.nit),
         int(res.nfev),
-        bool(res.success),
+        bool(res.success) or stopped[0],
         str(res.message),
         curve,
+        times,
+        stop_requested=stopped[0],
     )

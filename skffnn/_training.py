@@ -1,265 +1,372 @@
-"""The stochastic training loop: fit -> epoch -> minibatch step, as small named steps.
+"""The training loops: each solver takes what it needs and returns one result.
 
-``StochasticTrainer`` runs epochs of minibatch SGD or Adam on a flat ``theta``
-and keeps scikit-learn's bookkeeping (loss curve, early stopping on a
-validation split, ``n_iter_no_change``, adaptive learning rate, convergence
-warning). It reports back through the estimator only for what is the
-estimator's business: scoring the validation split and the fitted attributes.
+``train_stochastic`` runs epochs of minibatch SGD or Adam; ``train_lbfgs``
+runs scipy's L-BFGS-B. Both receive the network, the starting ``theta``, the
+training data (:mod:`skffnn._data`), the hyperparameters and the previous
+:class:`History`, and return a :class:`FitResult`: final weights, the updated
+history, and why training stopped. Neither sees the estimator: it stores the
+result once. The stochastic loop keeps scikit-learn's bookkeeping (loss curve,
+early stopping on a validation split, ``n_iter_no_change``, the adaptive
+learning rate, the convergence warning) in the same order of operations.
+
+Divergence: a loss or gradient that is non-finite from the first epoch (or the
+first L-BFGS evaluation) on raises :class:`NonFiniteStart`, which the
+estimator turns into scikit-learn's ``ValueError``; later, training stops with
+the last finite (or best) weights and ``stop == "diverged"``.
 """
 
 from __future__ import annotations
 
+import time
 import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 
 import numpy as np
-import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 
-from .network import forward_scores
+from ._callbacks import NULL_WATCH
+from ._solvers import NonFiniteStart, minimize_lbfgs
 
-__all__ = ["DivergenceWarning", "StochasticTrainer"]
+__all__ = [
+    "NON_FINITE_MESSAGE",
+    "DivergenceWarning",
+    "FitResult",
+    "History",
+    "NonFiniteStart",
+    "StochasticParams",
+    "train_lbfgs",
+    "train_stochastic",
+]
+
+# scikit-learn's message (its tests match it), then our hint.
+NON_FINITE_MESSAGE = (
+    "Solver produced non-finite parameter weights. The input data may contain "
+    "large values and need to be preprocessed."
+)
 
 
 class DivergenceWarning(ConvergenceWarning):
     """Training stopped because the loss or gradient became non-finite."""
 
 
-class _Rows:
-    """Gathers minibatches of rows of X, Y and sample weights into reused buffers."""
+@dataclass
+class History:
+    """The training bookkeeping that scikit-learn keeps as fitted attributes."""
 
-    def __init__(self, X, Y, sample_weight, rows):
-        self.X, self.Y, self.sw, self.rows = X, Y, sample_weight, rows
-        self._bufs = {}
+    n_iter: int = 0
+    t: int = 0
+    loss: float | None = None
+    loss_curve: list = field(default_factory=list)
+    best_loss: float | None = np.inf
+    no_improvement_count: int = 0
+    validation_scores: list | None = None
+    validation_loss_curve: list | None = None
+    best_validation_score: float | None = None
+    epoch_times: list = field(default_factory=list)
 
-    def __len__(self):
-        return self.X.shape[0] if self.rows is None else len(self.rows)
-
-    def take(self, sel):
-        """Rows ``sel`` (a slice or positions into this subset) of X, Y, weights."""
-        if self.rows is not None:
-            sel = self.rows[sel]
-        sw = None if self.sw is None else self.sw[sel]
-        if isinstance(sel, slice):
-            return self.X[sel], self.Y[sel], sw
-        n = len(sel)
-        if sp.issparse(self.X):
-            return self.X[sel], self.Y[sel], sw
-        if n not in self._bufs:
-            if len(self._bufs) >= 2:  # batch size and the last, shorter batch
-                self._bufs.clear()
-            self._bufs[n] = (
-                np.empty((n, self.X.shape[1]), self.X.dtype),
-                np.empty((n, self.Y.shape[1]), self.Y.dtype),
-            )
-        xb, yb = self._bufs[n]
-        # mode="clip": the positions come from a permutation, so they are in
-        # range; with out= and the default mode="raise", numpy gathers into a
-        # temporary and copies it over, 2-3x slower.
-        self.X.take(sel, axis=0, out=xb, mode="clip")
-        self.Y.take(sel, axis=0, out=yb, mode="clip")
-        return xb, yb, sw
+    def copy(self) -> History:
+        """A copy whose lists training may extend without touching this one."""
+        lists = {
+            k: list(v)
+            for k, v in vars(self).items()
+            if isinstance(v, list)  # the scalars are replaced, never mutated
+        }
+        return replace(self, **lists)
 
 
-class StochasticTrainer:
-    """Epoch loop for the minibatch solvers of one ``fit`` or ``partial_fit`` call.
+@dataclass
+class FitResult:
+    """What a training loop returns.
 
-    Parameters
-    ----------
-    est : the estimator (its hyperparameters and fitted bookkeeping attributes)
-    net : Network
-    theta : flat parameter vector, updated in place
-    optimizer : SGDOptimizer or AdamOptimizer
-    rng : numpy RandomState shared with initialisation and the split
+    ``stop`` is one of 'converged', 'max_iter', 'epoch' (the one epoch of
+    ``partial_fit``), 'stop_requested' (a callback), 'diverged' and
+    'interrupted' (Ctrl-C).
     """
 
-    def __init__(self, est, net, theta, optimizer, rng):
-        self.est, self.net, self.theta, self.opt, self.rng = (
-            est, net, theta, optimizer, rng,
-        )  # fmt: skip
-        self.grad = np.empty_like(theta)
-        self.best_theta = theta.copy() if est.early_stopping else None
-        self.last_good = theta.copy()
-        self._last_batch = None
+    theta: np.ndarray
+    history: History
+    stop: str
+    message: str = ""
 
-    # -- one minibatch -------------------------------------------------------
-    def _step(self, Xb, Yb, swb):
+
+@dataclass(frozen=True)
+class StochasticParams:
+    """The hyperparameters of the epoch loop."""
+
+    max_iter: int
+    batch_size: int
+    shuffle: bool
+    tol: float
+    n_iter_no_change: float
+    alpha: float
+    verbose: bool
+    learning_rate_init: float
+    one_epoch: bool = False
+
+
+class _Diverged(Exception):
+    def __init__(self, loss):
+        self.loss = loss
+
+
+class _StochasticRun:
+    """One call's epochs: minibatch steps, epoch bookkeeping, divergence guard."""
+
+    def __init__(self, net, theta, optimizer, data, params, history, scorer, watch):
+        self.net, self.theta, self.opt, self.data = net, theta, optimizer, data
+        self.p, self.h, self.scorer, self.watch = params, history, scorer, watch
+        self.grad = np.empty_like(theta)
+        self.best_theta = theta.copy() if scorer is not None else None
+        self.last_good = theta.copy()
+        self.last_batch = None
+
+    def step(self, Xb, Yb, swb):
         """One gradient step; returns the batch loss (None if skipped)."""
         if swb is not None and not swb.sum() > 0:
             return None  # a batch of zero total weight carries no gradient
         # Overflow on the way to divergence is detected below, by the
-        # finiteness check, and reported as one DivergenceWarning; not as
-        # floating-point RuntimeWarnings (or errors under np.errstate).
+        # finiteness check, and reported once; not as floating-point
+        # RuntimeWarnings (or errors under np.errstate).
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             loss, grad = self.net.loss_and_gradient(
-                self.theta, Xb, Yb, swb, alpha=self.est.alpha, out=self.grad
+                self.theta, Xb, Yb, swb, alpha=self.p.alpha, out=self.grad
             )
             # One reduction instead of a boolean temporary: a NaN or inf in the
             # gradient makes the sum non-finite (so does a sum beyond 1e308,
             # which only a diverging step produces).
             if not (np.isfinite(loss) and np.isfinite(np.add.reduce(grad))):
                 raise _Diverged(loss)
-            # The last weights whose loss and gradient were finite.
             np.copyto(self.last_good, self.theta)
             self.opt.step(self.theta, grad)
-        self._last_batch = Xb
+        self.last_batch = Xb
         return loss
 
-    # -- one epoch -----------------------------------------------------------
-    def run_epoch(self, train: _Rows, batch_size: int, order):
-        """Sum over minibatches of loss x batch length, for the epoch's mean loss."""
+    def epoch(self, rng) -> float:
+        """One pass over the data; returns the epoch's mean loss."""
         total = 0.0
-        n = len(train)
-        for start in range(0, n, batch_size):
-            stop = min(start + batch_size, n)
-            sel = slice(start, stop) if order is None else order[start:stop]
-            loss = self._step(*train.take(sel))
+        for Xb, Yb, swb in self.data.batches(rng, self.p.batch_size, self.p.shuffle):
+            loss = self.step(Xb, Yb, swb)
             if loss is not None:
-                total += loss * (stop - start)
-        return total
+                total += loss * Xb.shape[0]
+        return total / self.data.n_samples
 
-    # -- the whole call ------------------------------------------------------
-    def run(self, train: _Rows, valid, batch_size: int, incremental: bool):
-        """Run epochs until convergence, ``max_iter``, divergence or interruption."""
-        est = self.est
-        order = np.arange(len(train)) if est.shuffle else None
-        if not incremental:
-            est.n_iter_ = 0
-        diverged = False
-        try:
-            for _ in range(1 if incremental else est.max_iter):
-                if est.shuffle:
-                    # The draws of sklearn.utils.shuffle (a Fisher-Yates pass
-                    # over an arange), without its validation overhead.
-                    self.rng.shuffle(order)
-                try:
-                    total = self.run_epoch(train, batch_size, order)
-                except _Diverged as exc:
-                    self._diverged(exc.loss, valid)
-                    diverged = True
-                    break
-                if self._end_epoch(total / len(train), len(train), valid):
-                    break
-                if not incremental and est.n_iter_ == est.max_iter:
-                    warnings.warn(
-                        "Stochastic Optimizer: Maximum iterations (%d) reached and "
-                        "the optimization hasn't converged yet." % est.max_iter,
-                        ConvergenceWarning,
-                        stacklevel=2,
-                    )
-        except KeyboardInterrupt:
-            warnings.warn(
-                f"Training interrupted by user after {est.n_iter_} iteration(s); "
-                "the model keeps the weights reached so far"
-                + (" (the best on the validation set)." if valid else "."),
-                UserWarning,
-                stacklevel=2,
-            )
-            if not np.isfinite(self.theta).all():
-                np.copyto(self.theta, self.last_good)
-        if self.best_theta is not None:
-            np.copyto(self.theta, self.best_theta)
-        elif not diverged:
-            self._check_last_step()
-
-    def _check_last_step(self):
-        """Keep the weights before the last step if its outputs are non-finite.
-
-        The loss is evaluated before each step, so the weights that the last
-        step reached were never checked; one forward pass on its batch does
-        (overflowing outputs would give inf or NaN predictions).
-        """
-        if self._last_batch is None:
-            return
-        coefs, intercepts = self.net.layout.unpack(self.theta)
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            scores = forward_scores(self._last_batch, coefs, intercepts, self.net.gates)
-        if np.isfinite(scores).all():
-            return
-        np.copyto(self.theta, self.last_good)
-        warnings.warn(
-            f"Training diverged in iteration {self.est.n_iter_}: the last step made "
-            "the network's outputs non-finite. Kept the weights before that step. "
-            "Try a smaller learning_rate_init "
-            f"(now {self.est.learning_rate_init}) or scale the data.",
-            DivergenceWarning,
-            stacklevel=3,
-        )
-
-    def _end_epoch(self, loss, n_train, valid) -> bool:
+    def end_epoch(self, loss: float, seconds: float) -> bool:
         """Epoch bookkeeping as scikit-learn's; returns True to stop."""
-        est = self.est
-        est.n_iter_ += 1
-        est.loss_ = loss
-        est.t_ += n_train
-        est.loss_curve_.append(loss)
-        if est.verbose:
-            print("Iteration %d, loss = %.8f" % (est.n_iter_, est.loss_))
-        self._update_no_improvement_count(valid)
-        self.opt.iteration_ends(est.t_)
-        if est._no_improvement_count > est.n_iter_no_change:
-            what = (
-                "Validation score did not improve more than"
-                if valid
-                else "Training loss did not improve more than"
+        h, p = self.h, self.p
+        h.n_iter += 1
+        h.loss = loss
+        h.t += self.data.n_samples
+        h.loss_curve.append(loss)
+        h.epoch_times.append(seconds)
+        if p.verbose:
+            print("Iteration %d, loss = %.8f" % (h.n_iter, h.loss))
+        self.update_no_improvement_count()
+        self.opt.iteration_ends(h.t)
+        if h.no_improvement_count <= p.n_iter_no_change:
+            return False
+        what = (
+            "Validation score did not improve more than"
+            if self.scorer is not None
+            else "Training loss did not improve more than"
+        )
+        msg = "%s tol=%f for %d consecutive epochs." % (
+            what, p.tol, p.n_iter_no_change,
+        )  # fmt: skip
+        if self.opt.reduces_on_plateau():
+            self.opt.reduce_learning_rate()
+            if p.verbose:
+                print(msg + f" Setting learning rate to {self.opt.learning_rate:f}")
+            h.no_improvement_count = 0
+            return False
+        if p.verbose:
+            adaptive = getattr(self.opt, "lr_schedule", "") == "adaptive"
+            print(
+                msg + (" Learning rate too small." if adaptive else "") + " Stopping."
             )
-            msg = "%s tol=%f for %d consecutive epochs." % (
-                what, est.tol, est.n_iter_no_change,
-            )  # fmt: skip
-            if self.opt.trigger_stopping(msg, est.verbose):
-                return True
-            est._no_improvement_count = 0
-        return False
+        return True
 
-    def _update_no_improvement_count(self, valid):
-        est = self.est
-        if valid is None:
-            if est.loss_curve_[-1] > est.best_loss_ - est.tol:
-                est._no_improvement_count += 1
+    def update_no_improvement_count(self):
+        h, tol = self.h, self.p.tol
+        if self.scorer is None:
+            if h.loss_curve[-1] > h.best_loss - tol:
+                h.no_improvement_count += 1
             else:
-                est._no_improvement_count = 0
-            if est.loss_curve_[-1] < est.best_loss_:
-                est.best_loss_ = est.loss_curve_[-1]
+                h.no_improvement_count = 0
+            if h.loss_curve[-1] < h.best_loss:
+                h.best_loss = h.loss_curve[-1]
             return
-        score, val_loss = est._validation_score_and_loss(self.theta, self.net, valid)
-        est.validation_scores_.append(score)
-        est.validation_loss_curve_.append(val_loss)
-        if est.verbose:
+        score, val_loss = self.scorer(self.theta)
+        h.validation_scores.append(score)
+        h.validation_loss_curve.append(val_loss)
+        if self.p.verbose:
             print(f"Validation score: {score:f}")
         # A NaN score (non-finite predictions) counts as no improvement.
-        if not score >= est.best_validation_score_ + est.tol:
-            est._no_improvement_count += 1
+        if not score >= h.best_validation_score + tol:
+            h.no_improvement_count += 1
         else:
-            est._no_improvement_count = 0
-        if score > est.best_validation_score_:
-            est.best_validation_score_ = score
+            h.no_improvement_count = 0
+        if score > h.best_validation_score:
+            h.best_validation_score = score
             np.copyto(self.best_theta, self.theta)
 
-    def _diverged(self, loss, valid):
+    def diverged(self, loss):
         """Stop at the first non-finite loss or gradient, keeping finite weights."""
-        est = self.est
-        # theta is where the loss or gradient stopped being finite: go back
-        # to the weights of the last step whose loss and gradient were finite.
+        h = self.h
         np.copyto(self.theta, self.last_good)
-        est.n_iter_ += 1
-        est.loss_ = float(loss)
-        est.loss_curve_.append(float(loss))
-        if valid is not None:
-            est.validation_scores_.append(float("nan"))
-            est.validation_loss_curve_.append(float("nan"))
-        kept = (
-            "the best weights on the validation set"
-            if valid
-            else ("the last finite weights")
-        )
-        warnings.warn(
-            f"Training diverged in iteration {est.n_iter_}: the loss or its gradient "
-            f"became non-finite (loss={loss}). Stopped and kept {kept}. Try a smaller "
-            f"learning_rate_init (now {est.learning_rate_init}) or scale the data.",
-            DivergenceWarning,
-            stacklevel=2,
-        )
+        h.n_iter += 1
+        h.loss = float(loss)
+        h.loss_curve.append(float(loss))
+        h.epoch_times.append(float("nan"))
+        if self.scorer is not None:
+            h.validation_scores.append(float("nan"))
+            h.validation_loss_curve.append(float("nan"))
+
+    def last_step_is_finite(self) -> bool:
+        """Whether the weights of the last step give finite outputs on its batch.
+
+        The loss is evaluated before each step, so the weights that the last
+        step reached were never checked; one forward pass on its batch does.
+        """
+        if self.last_batch is None:
+            return True
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            return bool(
+                np.isfinite(self.net.forward(self.theta, self.last_batch)).all()
+            )
 
 
-class _Diverged(Exception):
-    def __init__(self, loss):
-        self.loss = loss
+def train_stochastic(
+    net,
+    theta: np.ndarray,
+    optimizer,
+    data,
+    rng,
+    params: StochasticParams,
+    history: History,
+    *,
+    scorer: Callable | None = None,
+    watch=NULL_WATCH,
+    reconstruction: Callable | None = None,
+) -> FitResult:
+    """Epochs of minibatch SGD or Adam until a stopping rule fires.
+
+    Parameters
+    ----------
+    net : Network
+    theta : ndarray, updated in place and returned in the result
+    optimizer : SGDOptimizer or AdamOptimizer
+    data : TrainingData
+    rng : numpy RandomState (shuffling)
+    params : StochasticParams
+    history : History, extended in place (pass a copy)
+    scorer : ``theta -> (validation score, validation loss)`` for early stopping
+    watch : the callback watch (``skffnn._callbacks``)
+    reconstruction : ``theta -> dict`` of fitted attributes, for callbacks
+
+    Returns
+    -------
+    FitResult
+    """
+    run = _StochasticRun(net, theta, optimizer, data, params, history, scorer, watch)
+    history.n_iter = 0  # scikit-learn counts the epochs of this call
+    stop = "max_iter"
+    rebuild = None
+    if watch.active:
+
+        def rebuild():
+            return reconstruction(theta, history)
+
+    try:
+        for _ in range(1 if params.one_epoch else params.max_iter):
+            watch.iteration_begin(rebuild)
+            start = time.perf_counter()
+            try:
+                loss = run.epoch(rng)
+            except _Diverged as exc:
+                if history.n_iter == 0:
+                    raise NonFiniteStart(exc.loss) from None
+                run.diverged(exc.loss)
+                stop = "diverged"
+                break
+            seconds = time.perf_counter() - start
+            converged = run.end_epoch(loss, seconds)
+            if watch.iteration_end(rebuild, loss=loss):
+                stop = "stop_requested"
+                break
+            if converged:
+                stop = "converged"
+                break
+            if params.one_epoch:
+                stop = "epoch"
+                break
+            if history.n_iter == params.max_iter:
+                warnings.warn(
+                    "Stochastic Optimizer: Maximum iterations (%d) reached and "
+                    "the optimization hasn't converged yet." % params.max_iter,
+                    ConvergenceWarning,
+                    stacklevel=3,
+                )
+    except KeyboardInterrupt:
+        stop = "interrupted"
+        if not np.isfinite(theta).all():
+            np.copyto(theta, run.last_good)
+    if run.best_theta is not None:
+        np.copyto(theta, run.best_theta)
+    elif stop != "diverged" and not run.last_step_is_finite():
+        np.copyto(theta, run.last_good)
+        return FitResult(theta, history, "diverged", "the last step")
+    return FitResult(theta, history, stop)
+
+
+def train_lbfgs(
+    net,
+    theta: np.ndarray,
+    data,
+    *,
+    alpha: float,
+    max_iter: int,
+    max_fun: int,
+    tol: float,
+    verbose: bool,
+    history: History,
+    watch=NULL_WATCH,
+    reconstruction: Callable | None = None,
+) -> FitResult:
+    """Full-batch L-BFGS-B on ``data.objective``; scipy runs on the flat vector."""
+    fun = data.objective(net, alpha)
+
+    def quiet_fun(t):
+        # A trial point of the line search may overflow: L-BFGS-B handles the
+        # non-finite loss by backtracking, so stay silent about it.
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            return fun(t)
+
+    hook = None
+    if watch.active:
+        watch.iteration_begin(lambda: reconstruction(theta, history))
+
+        def hook(t, loss):
+            stop = watch.iteration_end(lambda: reconstruction(t, history), loss=loss)
+            if not stop:
+                watch.iteration_begin(lambda: reconstruction(t, history))
+            return stop
+
+    res = minimize_lbfgs(
+        quiet_fun, theta, max_iter=max_iter, max_fun=max_fun, tol=tol,
+        verbose=verbose, iteration_hook=hook,
+    )  # fmt: skip
+    if not res.stop_requested:
+        watch.close_iteration()  # the iteration begun but never run
+    theta[...] = res.theta
+    history.n_iter = res.n_iter
+    history.loss = res.loss
+    history.loss_curve = list(res.loss_curve)
+    history.epoch_times = list(res.iteration_times)
+    if res.interrupted:
+        stop = "interrupted"
+    elif res.stop_requested:
+        stop = "stop_requested"
+    else:
+        stop = "converged" if res.success else "max_iter"
+    return FitResult(theta, history, stop, res.message)

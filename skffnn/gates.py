@@ -39,6 +39,16 @@ __all__ = [
 def add_backward(upstream):
     """Add gate ``f = x + y``: both inputs receive the upstream gradient.
 
+    Parameters
+    ----------
+    upstream : float or ndarray
+        Gradient of the loss with respect to the gate's output, ``dL/df``.
+
+    Returns
+    -------
+    dx, dy : float or ndarray
+        Gradients with respect to ``x`` and ``y``: both are ``upstream``.
+
     Examples
     --------
     >>> add_backward(-4.0)
@@ -50,6 +60,18 @@ def add_backward(upstream):
 def mul_backward(upstream, x, y):
     """Mul gate ``f = x * y``: each input receives upstream times the other input.
 
+    Parameters
+    ----------
+    upstream : float or ndarray
+        Gradient of the loss with respect to the gate's output, ``dL/df``.
+    x, y : float or ndarray
+        The gate's inputs, as in the forward pass.
+
+    Returns
+    -------
+    dx, dy : float or ndarray
+        ``upstream * y`` and ``upstream * x``.
+
     Examples
     --------
     >>> mul_backward(1.0, 3.0, -4.0)  # f = q z at q = 3, z = -4
@@ -60,6 +82,16 @@ def mul_backward(upstream, x, y):
 
 def copy_backward(*upstreams):
     """Copy gate (fan-out): a value used several times receives the sum.
+
+    Parameters
+    ----------
+    *upstreams : float or ndarray
+        The gradients arriving from every use of the value.
+
+    Returns
+    -------
+    float or ndarray
+        Their sum, the gradient with respect to the copied value.
 
     Examples
     --------
@@ -77,6 +109,19 @@ def max_backward(upstream, x, y):
 
     ReLU is the max gate ``max(z, 0)``: the gradient passes where the unit is on.
 
+    Parameters
+    ----------
+    upstream : float or ndarray
+        Gradient of the loss with respect to the gate's output, ``dL/df``.
+    x, y : float or ndarray
+        The gate's inputs, as in the forward pass.
+
+    Returns
+    -------
+    dx, dy : float or ndarray
+        ``upstream`` for the larger input and 0 for the other (floats for
+        scalar inputs).
+
     Examples
     --------
     >>> max_backward(2.0, 4.0, -1.0)
@@ -92,6 +137,18 @@ def max_backward(upstream, x, y):
 
 def sigmoid_backward(upstream, s):
     """Sigmoid gate, local gradient from its output ``s``: ``s (1 - s)``.
+
+    Parameters
+    ----------
+    upstream : float or ndarray
+        Gradient of the loss with respect to the gate's output, ``dL/ds``.
+    s : float or ndarray
+        The gate's output ``sigmoid(z)``, kept from the forward pass.
+
+    Returns
+    -------
+    float or ndarray
+        The downstream gradient ``dL/dz = upstream * s * (1 - s)``.
 
     Examples
     --------
@@ -114,13 +171,18 @@ def affine_backward(delta, a_prev, W):
     delta : ndarray of shape (n_samples, n_out)
         Upstream gradient ``dL/dz``.
     a_prev : ndarray of shape (n_samples, n_in)
+        The layer's input, kept from the forward pass.
     W : ndarray of shape (n_in, n_out)
+        The layer's weights.
 
     Returns
     -------
     dW : ndarray of shape (n_in, n_out)
+        Gradient with respect to the weights.
     db : ndarray of shape (n_out,)
+        Gradient with respect to the bias.
     da_prev : ndarray of shape (n_samples, n_in)
+        Gradient with respect to the layer's input, the next upstream gradient.
 
     Examples
     --------

@@ -37,6 +37,7 @@ def layer_grid(
     Returns
     -------
     param_grid : list of dict
+        One sub-grid per architecture, for ``GridSearchCV(param_grid=...)``.
 
     Examples
     --------

@@ -31,12 +31,14 @@ from collections.abc import Sequence
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.utils import check_random_state
 
-from ._activations import Gate, get_gate
+from ._activations import Gate, get_gate, glorot_factors, hidden_activations
 from ._layout import Layout
 from ._losses import Head, get_head
+from ._threads import blas_threads, largest_gemm
 
-__all__ = ["Network", "forward_scores"]
+__all__ = ["Network"]
 
 # Prediction and full-batch backprop go through blocks of rows whose widest
 # activation block is about 1 MiB, an L2 cache: the bias adds and activations
@@ -74,52 +76,6 @@ def _matmul(a, b, out):
     return out
 
 
-def forward_scores(
-    X, coefs: Sequence, intercepts: Sequence, gates: Sequence[Gate]
-) -> np.ndarray:
-    """Raw output scores (logits) of the network given per-layer weights.
-
-    Parameters
-    ----------
-    X : {ndarray, sparse matrix} of shape (n_samples, n_features)
-    coefs, intercepts : sequences of arrays
-        ``coefs[l]`` of shape ``(n_in, n_out)``, ``intercepts[l]`` of ``(n_out,)``.
-    gates : sequence of Gate
-        One hidden-layer gate per hidden layer (``len(coefs) - 1`` of them).
-
-    Returns
-    -------
-    scores : ndarray of shape (n_samples, n_outputs)
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from skffnn._activations import get_gate
-    >>> W = [np.array([[1.0, -1.0]]), np.array([[1.0], [1.0]])]
-    >>> b = [np.zeros(2), np.zeros(1)]
-    >>> forward_scores(np.array([[2.0], [-3.0]]), W, b, [get_gate("relu")])
-    array([[2.],
-           [3.]])
-    """
-    n = X.shape[0]
-    dtype = np.result_type(coefs[0].dtype, X.dtype)
-    scores = np.empty((n, coefs[-1].shape[1]), dtype=dtype)
-    units = [X.shape[1]] + [W.shape[1] for W in coefs]
-    chunk = min(_block_rows(units, dtype.itemsize), max(n, 1))
-    hidden = [np.empty((chunk, W.shape[1]), dtype) for W in coefs[:-1]]
-    for start in range(0, max(n, 1), chunk):
-        rows = slice(start, min(start + chunk, n))
-        a = X[rows]
-        for layer, (W, b) in enumerate(zip(coefs, intercepts)):
-            last = layer == len(coefs) - 1
-            z = scores[rows] if last else hidden[layer][: a.shape[0]]
-            _matmul(a, W, out=z)
-            z += b
-            if not last:
-                a = gates[layer].forward(z)
-    return scores
-
-
 class Network:
     """A feed-forward network on one flat parameter vector, usable without an estimator.
 
@@ -131,15 +87,19 @@ class Network:
         Hidden-layer activation: one name for every hidden layer or one per
         hidden layer, from 'identity', 'logistic' (or 'sigmoid'), 'tanh',
         'relu', 'softplus'.
-    loss : str, default='squared_error'
+    loss : str or Head, default='squared_error'
         Output head (link fused with loss): 'squared_error' (identity),
         'poisson' (exp), 'binary_log_loss' (sigmoid; binary and multilabel),
-        'log_loss' (softmax; multiclass).
+        'log_loss' (softmax; multiclass); or a head from ``skffnn._losses``.
     dtype : dtype, default=np.float64
         Arithmetic dtype of the forward and backward passes.
 
     Attributes
     ----------
+    activation : str or list of str
+        ``activation`` as given; :meth:`init_params` draws from it.
+    gates : list of Gate
+        One gate per hidden layer.
     layout : Layout
         Where each ``W`` and ``b`` sits in the flat vector; ``layout.unpack``
         gives zero-copy views.
@@ -164,20 +124,16 @@ class Network:
         self,
         layer_units: Sequence[int],
         activation: str | Sequence[str] = "relu",
-        loss: str = "squared_error",
+        loss: str | Head = "squared_error",
         dtype=np.float64,
     ):
         self.layout = Layout(tuple(layer_units))
-        n_hidden = self.layout.n_layers - 1
-        if isinstance(activation, str):
-            activation = [activation] * n_hidden
-        activation = list(activation)
-        if len(activation) != n_hidden:
-            raise ValueError(
-                f"Got {len(activation)} activations for {n_hidden} hidden layers."
-            )
-        self.gates: list[Gate] = [get_gate(a) for a in activation]
-        self.head: Head = get_head(loss)
+        # As given (one name, or one per hidden layer): scikit-learn's
+        # initialisation depends on it, also with no hidden layer.
+        self.activation = activation if isinstance(activation, str) else list(activation)
+        names = hidden_activations(self.activation, self.layout.n_layers - 1)
+        self.gates: list[Gate] = [get_gate(a) for a in names]
+        self.head: Head = loss if isinstance(loss, Head) else get_head(loss)
         self.dtype = np.dtype(dtype)
         self._buffers: dict[int, list[np.ndarray]] = {}
         self._views: dict[int, tuple] = {}
@@ -188,21 +144,30 @@ class Network:
         return self.layout.n_params
 
     def init_params(self, random_state=None, factors=None) -> np.ndarray:
-        """Glorot-uniform parameters, drawn as scikit-learn's MLP draws them.
+        """Glorot-uniform parameters, drawn exactly as scikit-learn's MLP draws them.
 
-        ``factors[l]`` sets layer ``l``'s bound ``sqrt(factor / (fan_in +
-        fan_out))``; by default each layer takes its activation's factor (the
-        last layer the last hidden layer's).
+        Parameters
+        ----------
+        random_state : int, RandomState or None
+            Seeds the draws (a RandomState is advanced, as scikit-learn's is).
+        factors : sequence of float, default=None
+            ``factors[l]`` sets layer ``l``'s bound ``sqrt(factor / (fan_in +
+            fan_out))``. By default :func:`~skffnn._activations.glorot_factors`
+            of ``activation`` as given: scikit-learn's rule (2 for 'logistic',
+            6 otherwise, on every layer); per-layer names give each layer its
+            own activation's factor, the output layer the last hidden layer's.
+
+        Returns
+        -------
+        theta : ndarray of shape (n_params,)
+            In the network's dtype (drawn in float64, then rounded).
         """
-        from sklearn.utils import check_random_state
-
         if factors is None:
-            names = [g.init_factor for g in self.gates] or [6.0]
-            factors = [*names, names[-1]]
+            factors = glorot_factors(self.activation, self.layout.n_layers - 1)
         rng = check_random_state(random_state)
         return self.layout.glorot_uniform(rng, factors, dtype=self.dtype)
 
-    def _check(self, theta, X, Y=None, sample_weight=None):
+    def _check(self, X, Y=None, sample_weight=None):
         """Name a shape or weight mistake before it surfaces inside numpy."""
         units = self.layout.layer_units
         if np.ndim(X) != 2 or X.shape[1] != units[0]:
@@ -228,9 +193,55 @@ class Network:
 
     def forward(self, theta: np.ndarray, X) -> np.ndarray:
         """Raw output scores (logits) for ``X``: shape ``(n_samples, n_outputs)``."""
-        self._check(theta, X)
         coefs, intercepts = self.layout.unpack(theta)
-        return forward_scores(X, coefs, intercepts, self.gates)
+        return self.forward_layers(coefs, intercepts, X)
+
+    def forward_layers(self, coefs: Sequence, intercepts: Sequence, X) -> np.ndarray:
+        """Raw output scores for ``X`` from per-layer weights (``coefs_``, ...).
+
+        The one forward pass of a fitted model: prediction, validation scores
+        and the last-step check all come here. Rows go through in blocks whose
+        widest activation block is about 1 MiB, reusing the buffers, with the
+        BLAS thread policy of :mod:`skffnn._threads`.
+
+        Parameters
+        ----------
+        coefs, intercepts : sequences of arrays
+            ``coefs[l]`` of shape ``(n_in, n_out)``, ``intercepts[l]`` of ``(n_out,)``.
+        X : {ndarray, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples, n_outputs)
+        """
+        self._check(X)
+        n = X.shape[0]
+        dtype = np.result_type(coefs[0].dtype, X.dtype)
+        units = self.layout.layer_units
+        scores = np.empty((n, units[-1]), dtype=dtype)
+        chunk = min(_block_rows(units, dtype.itemsize), max(n, 1))
+        hidden = [np.empty((chunk, u), dtype) for u in units[1:-1]]
+        last = self.layout.n_layers - 1
+        with blas_threads(largest_gemm(chunk, units)):
+            for start in range(0, max(n, 1), chunk):
+                rows = slice(start, min(start + chunk, n))
+                a = X[rows]
+                for layer, (W, b) in enumerate(zip(coefs, intercepts)):
+                    out = scores[rows] if layer == last else hidden[layer]
+                    a = self._layer_forward(layer, a, W, b, out[: a.shape[0]])
+        return scores
+
+    def _layer_forward(self, layer: int, a, W, b, out: np.ndarray) -> np.ndarray:
+        """``out = f(a @ W + b)``: the affine gate, then the layer's activation.
+
+        The output layer has no activation gate: its ``z`` are the raw scores
+        that the head turns into predictions and the loss.
+        """
+        z = _matmul(a, W, out=out)
+        z += b
+        if layer < self.layout.n_layers - 1:
+            return self.gates[layer].forward(z)
+        return z
 
     def predict(self, theta: np.ndarray, X) -> np.ndarray:
         """The head's link applied to the scores (probabilities, or the mean)."""
@@ -299,7 +310,7 @@ class Network:
         loss : float
         grad : ndarray of shape (n_params,)
         """
-        self._check(theta, X, Y, sample_weight)
+        self._check(X, Y, sample_weight)
         grad = np.empty_like(theta) if out is None else out
         n = X.shape[0]
         block = _block_rows(self.layout.layer_units, self.dtype.itemsize)
@@ -328,9 +339,9 @@ class Network:
         # Forward, keeping every layer's output a(l) for the backward pass.
         a = [X]
         for layer in range(L):
-            z = _matmul(a[layer], W[layer], out=outs[layer])
-            z += b[layer]
-            a.append(self.gates[layer].forward(z) if layer < L - 1 else z)
+            a.append(
+                self._layer_forward(layer, a[layer], W[layer], b[layer], outs[layer])
+            )
 
         # The head's loss, and the seed delta(L) written over the logits.
         loss, delta = self.head.loss_and_seed(a[L], Y, sample_weight, out=a[L])

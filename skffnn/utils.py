@@ -39,9 +39,13 @@ def check_gradient(
     Parameters
     ----------
     network : Network
+        The network whose ``loss_and_gradient`` is checked.
     theta : ndarray of shape (network.n_params,)
+        The parameters at which to compare the gradients.
     X, Y : arrays accepted by ``network.loss_and_gradient``
+        Inputs and targets.
     sample_weight : ndarray of shape (n_samples,), default=None
+        Weights of the samples, as in ``loss_and_gradient``.
     alpha : float, default=0.0
         L2 penalty, as in ``loss_and_gradient``.
     eps : float, default=1e-6

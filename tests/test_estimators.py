@@ -13,7 +13,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from scipy.special import expit, log_softmax, softmax
 from sklearn.datasets import load_iris, make_multilabel_classification, make_regression
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.neural_network import MLPClassifier
+from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.class_weight import compute_sample_weight
 
@@ -71,9 +71,9 @@ def _forward(est, X, activations):
     return a
 
 
-# -- predict_log_proba and decision_function -------------------------------------
+# -- predict_log_proba, exact_log_proba and logits ---------------------------------
 @pytest.mark.parametrize("target", ["binary", "multiclass", "multilabel"])
-def test_predict_log_proba_is_finite_where_sklearns_is_minus_inf(target):
+def test_exact_log_proba_is_finite_where_sklearns_log_proba_is_minus_inf(target):
     X, y = {
         "binary": (X_IRIS, Y_IRIS == 2),
         "multiclass": (X_IRIS, Y_IRIS),
@@ -90,9 +90,9 @@ def test_predict_log_proba_is_finite_where_sklearns_is_minus_inf(target):
         their_log = theirs.predict_log_proba(X)
     assert np.isneginf(their_log).any()
 
-    log_proba = ours.predict_log_proba(X)
+    log_proba = ours.exact_log_proba(X)
     assert np.isfinite(log_proba).all()
-    z = ours.decision_function(X)
+    z = ours.logits(X)
     if target == "multiclass":
         expected = log_softmax(z, axis=1)
     else:
@@ -104,27 +104,38 @@ def test_predict_log_proba_is_finite_where_sklearns_is_minus_inf(target):
     # Where sklearn's value is finite, it is the same.
     finite = np.isfinite(their_log) & (theirs.predict_proba(X) > 1e-3)
     assert_allclose(log_proba[finite], their_log[finite], rtol=0, atol=1e-12)
+    # predict_log_proba itself is scikit-learn's: log of predict_proba, -inf too.
+    with np.errstate(divide="ignore"):
+        assert_array_equal(ours.predict_log_proba(X), np.log(ours.predict_proba(X)))
+    assert np.isneginf(ours.predict_log_proba(X)).any()
+
+
+def test_the_classifier_has_no_decision_function_as_sklearns_mlp():
+    # scikit-learn code probes hasattr(est, "decision_function") and then
+    # calibrates or plots logits instead of probabilities.
+    assert not hasattr(MLPClassifier(), "decision_function")
+    assert not hasattr(FFNClassifier(), "decision_function")
 
 
 def test_binary_predict_proba_keeps_relative_precision_of_tiny_probabilities():
     clf = _fit(FFNClassifier((3,), max_iter=5, random_state=0), X_IRIS, Y_IRIS == 2)
     clf.intercepts_[-1][:] = 60.0  # sigmoid(-z) ~ 1e-26 for every sample
     proba = clf.predict_proba(X_IRIS)
-    z = clf.decision_function(X_IRIS)
+    z = clf.logits(X_IRIS)
     assert_allclose(proba[:, 0], expit(-z), rtol=1e-12)
     assert (proba[:, 0] > 0).all()
     assert_allclose(proba.sum(axis=1), 1.0)
 
 
 @pytest.mark.parametrize("target", ["binary", "multiclass", "multilabel"])
-def test_decision_function_returns_the_logits(target):
+def test_logits_are_the_raw_output_scores(target):
     X, y = {
         "binary": (X_IRIS, Y_IRIS == 2),
         "multiclass": (X_IRIS, Y_IRIS),
         "multilabel": (X_ML, Y_ML),
     }[target]
     clf = _fit(FFNClassifier((5, 4), max_iter=20, random_state=0), X, y)
-    z = clf.decision_function(X)
+    z = clf.logits(X)
     expected = _forward(clf, X, ["relu", "relu"])
     if target == "binary":
         assert z.shape == (X.shape[0],)
@@ -146,7 +157,9 @@ def test_decision_function_returns_the_logits(target):
 def test_activation_list_sets_each_hidden_layers_activation(solver):
     acts = ["tanh", "softplus", "relu"]
     reg = _fit(
-        FFNRegressor((6, 5, 4), activation=acts, solver=solver, max_iter=20),
+        FFNRegressor(
+            hidden_layer_sizes=(6, 5, 4), activation=acts, solver=solver, max_iter=20
+        ),
         X_REG,
         Y_REG,
     )
@@ -188,7 +201,7 @@ def test_sigmoid_is_logistic(solver):
 def test_softplus_activation_fits_and_predicts_log1p_exp(solver):
     reg = _fit(
         FFNRegressor(
-            (8,),
+            hidden_layer_sizes=(8,),
             activation="softplus",
             solver=solver,
             learning_rate_init=0.01,
@@ -231,11 +244,17 @@ def test_class_weight_dict_multiplies_sample_weight(solver):
     _assert_identical_weights(a, b)
 
 
-def test_class_weight_changes_the_fit():
+def test_class_weight_fits_as_sklearns_mlp_given_those_sample_weights():
+    # sklearn's MLP has no class_weight; given the same weights per sample it
+    # is the oracle (and the weights change its fit, so this can fail).
     params = dict(hidden_layer_sizes=(5,), solver="lbfgs", max_iter=15, random_state=0)
     a = _fit(FFNClassifier(class_weight="balanced", **params), X_UNBAL, Y_UNBAL)
-    b = _fit(FFNClassifier(**params), X_UNBAL, Y_UNBAL)
-    assert not np.allclose(a.coefs_[0], b.coefs_[0])
+    sw = compute_sample_weight("balanced", Y_UNBAL)
+    b = _fit(MLPClassifier(**params), X_UNBAL, Y_UNBAL, sample_weight=sw)
+    unweighted = _fit(MLPClassifier(**params), X_UNBAL, Y_UNBAL)
+    for p, q, r in zip(_weights(a), _weights(b), _weights(unweighted), strict=True):
+        assert_allclose(p, q, rtol=0, atol=1e-8)
+        assert np.abs(q - r).max() > 1e-3
 
 
 def test_class_weight_misuse_raises_value_error():
@@ -244,10 +263,17 @@ def test_class_weight_misuse_raises_value_error():
     clf = FFNClassifier(solver="sgd", class_weight="balanced")
     with pytest.raises(ValueError, match="not supported for partial_fit"):
         clf.partial_fit(X_IRIS, Y_IRIS, classes=[0, 1, 2])
-    # a dict computed on the whole data is fine incrementally
-    FFNClassifier(solver="sgd", class_weight={0: 1.0, 1: 2.0, 2: 1.0}).partial_fit(
-        X_IRIS, Y_IRIS, classes=[0, 1, 2]
-    )
+    # a dict computed on the whole data is fine incrementally: it trains as
+    # sklearn's MLP given the same weights per sample
+    class_weight = {0: 1.0, 1: 2.0, 2: 1.0}
+    ours = FFNClassifier(solver="sgd", class_weight=class_weight, random_state=0)
+    theirs = MLPClassifier(solver="sgd", random_state=0)
+    sw = compute_sample_weight(class_weight, Y_IRIS)
+    for _ in range(2):
+        ours.partial_fit(X_IRIS, Y_IRIS, classes=[0, 1, 2])
+        theirs.partial_fit(X_IRIS, Y_IRIS, classes=[0, 1, 2], sample_weight=sw)
+    for p, q in zip(_weights(ours), _weights(theirs), strict=True):
+        assert_allclose(p, q, rtol=0, atol=1e-12)
 
 
 # -- sample_weight semantics (full-batch fits are exact) ---------------------------
@@ -276,7 +302,9 @@ def test_integer_sample_weight_equals_repeating_the_samples(solver):
 # -- early stopping ---------------------------------------------------------------
 def test_validation_loss_curve_tracks_the_validation_split():
     reg = _fit(
-        FFNRegressor((5,), early_stopping=True, max_iter=30, random_state=0),
+        FFNRegressor(
+            hidden_layer_sizes=(5,), early_stopping=True, max_iter=30, random_state=0
+        ),
         X_REG,
         Y_REG[:, 0],
     )
@@ -301,6 +329,10 @@ def test_validation_loss_curve_tracks_the_validation_split():
 def test_validation_curves_are_none_without_early_stopping(solver):
     clf = _fit(FFNClassifier((3,), solver=solver, max_iter=3), X_IRIS, Y_IRIS)
     assert clf.validation_loss_curve_ is None
+    if solver == "lbfgs":  # as sklearn's L-BFGS: no validation bookkeeping at all
+        assert not hasattr(clf, "validation_scores_")
+        assert not hasattr(clf, "best_validation_score_")
+        return
     assert clf.validation_scores_ is None
     assert clf.best_validation_score_ is None
 
@@ -343,7 +375,7 @@ def test_verbose_prints_the_loss_of_every_iteration(solver):
 def test_warm_started_fit_reports_its_own_iterations(Est, solver):
     y = Y_IRIS if Est is FFNClassifier else X_IRIS[:, 0]
     est = Est(
-        (5,),
+        hidden_layer_sizes=(5,),
         solver=solver,
         warm_start=True,
         max_iter=10,
@@ -364,24 +396,38 @@ def test_warm_started_fit_reports_its_own_iterations(Est, solver):
 
 @pytest.mark.parametrize("solver", STOCHASTIC)
 @pytest.mark.parametrize("Est", [FFNClassifier, FFNRegressor])
-def test_repeated_partial_fit_accumulates_n_iter_and_t(Est, solver):
+def test_repeated_partial_fit_counts_one_epoch_and_accumulates_t_as_sklearn(
+    Est, solver
+):
     y = Y_IRIS if Est is FFNClassifier else X_IRIS[:, 0]
     kwargs = {"classes": [0, 1, 2]} if Est is FFNClassifier else {}
-    est = Est((5,), solver=solver, random_state=0)
+    Sk = MLPClassifier if Est is FFNClassifier else MLPRegressor
+    ours = Est(hidden_layer_sizes=(5,), solver=solver, random_state=0)
+    theirs = Sk(hidden_layer_sizes=(5,), solver=solver, random_state=0)
     for call in range(1, 4):
-        est.partial_fit(X_IRIS, y, **kwargs)
-        assert est.n_iter_ == call
-        assert est.t_ == call * X_IRIS.shape[0]
-        assert len(est.loss_curve_) == call
+        ours.partial_fit(X_IRIS, y, **kwargs)
+        theirs.partial_fit(X_IRIS, y, **kwargs)
+        # scikit-learn's n_iter_ counts the epochs of the last call.
+        assert ours.n_iter_ == theirs.n_iter_ == 1
+        assert ours.t_ == theirs.t_ == call * X_IRIS.shape[0]
+        assert len(ours.loss_curve_) == len(theirs.loss_curve_) == call
 
 
 @pytest.mark.parametrize("Est", [FFNClassifier, FFNRegressor])
-def test_lbfgs_t_counts_samples_seen(Est):
+def test_lbfgs_leaves_t_and_sets_the_attributes_sklearns_lbfgs_sets(Est):
     y = Y_IRIS if Est is FFNClassifier else X_IRIS[:, 0]
-    est = _fit(Est((5,), solver="lbfgs", max_iter=8, tol=0), X_IRIS, y)
-    assert est.t_ == est.n_iter_ * X_IRIS.shape[0] > 0
-    assert len(est.loss_curve_) == est.n_iter_
-    assert est.best_loss_ == min(est.loss_curve_)
+    Sk = MLPClassifier if Est is FFNClassifier else MLPRegressor
+    ours = _fit(
+        Est(hidden_layer_sizes=(5,), solver="lbfgs", max_iter=8, tol=0), X_IRIS, y
+    )
+    theirs = _fit(
+        Sk(hidden_layer_sizes=(5,), solver="lbfgs", max_iter=8, tol=0), X_IRIS, y
+    )
+    assert ours.t_ == theirs.t_ == 0
+    for name in ("best_loss_", "validation_scores_", "best_validation_score_"):
+        assert hasattr(ours, name) == hasattr(theirs, name) == False  # noqa: E712
+    # Our extras: the loss and the wall time of each iteration.
+    assert len(ours.loss_curve_) == len(ours.epoch_times_) == ours.n_iter_ == 8
 
 
 @pytest.mark.parametrize("Est", [FFNClassifier, FFNRegressor])
@@ -420,9 +466,14 @@ def test_one_class_by_sample_weight_raises_a_clear_value_error():
 def test_poisson_loss_with_negative_target_raises_value_error():
     with pytest.raises(ValueError, match="requires non-negative y"):
         FFNRegressor(loss="poisson").fit(X_REG, Y_REG[:, 0])
-    reg = _fit(FFNRegressor((4,), loss="poisson", max_iter=5), X_REG, Y_REG[:, 0] ** 2)
-    assert reg.out_activation_ == "exp"
-    assert (reg.predict(X_REG) > 0).all()
+    params = dict(hidden_layer_sizes=(4,), loss="poisson", max_iter=5, random_state=0)
+    reg = _fit(FFNRegressor(**params), X_REG, Y_REG[:, 0] ** 2)
+    theirs = _fit(MLPRegressor(**params), X_REG, Y_REG[:, 0] ** 2)
+    assert reg.out_activation_ == theirs.out_activation_ == "exp"
+    # The mean is exp of the network's raw output, and sklearn's prediction.
+    pred = reg.predict(X_REG)
+    assert_allclose(pred, np.exp(_forward(reg, X_REG, ["relu"]).ravel()), rtol=1e-12)
+    assert_allclose(pred, theirs.predict(X_REG), rtol=1e-10)
 
 
 def test_negative_sample_weight_raises_value_error():
@@ -450,16 +501,26 @@ def test_setting_coefs_and_intercepts_changes_predictions():
 
 
 @pytest.mark.parametrize("solver", SOLVERS)
-def test_pickle_holds_little_more_than_the_weights(solver):
+def test_pickle_holds_the_weights_and_what_partial_fit_continues_from(solver):
     X = np.tile(X_IRIS, (1, 10))
     clf = _fit(FFNClassifier((64, 32), solver=solver, max_iter=5), X, Y_IRIS)
     weight_bytes = sum(w.nbytes for w in clf.coefs_ + clf.intercepts_)
     blob = pickle.dumps(clf)
-    assert len(blob) < 1.3 * weight_bytes + 4096
+    # The weights, plus scikit-learn's optimizer state (velocity; Adam's two
+    # moments), kept so that partial_fit continues as scikit-learn's does.
+    vectors = {"lbfgs": 0, "sgd": 1, "adam": 2}[solver]
+    assert len(blob) < (1.3 + vectors) * weight_bytes + 4096
     restored = pickle.loads(blob)
     assert_array_equal(restored.predict_proba(X), clf.predict_proba(X))
     if solver != "lbfgs":
-        restored.partial_fit(X, Y_IRIS)  # training can continue after loading
+        # Training continues after loading exactly as in memory (both shuffle
+        # with the global generator, random_state being None: reseed it).
+        np.random.seed(1)  # noqa: NPY002
+        restored.partial_fit(X, Y_IRIS)
+        np.random.seed(1)  # noqa: NPY002
+        clf.partial_fit(X, Y_IRIS)
+        _assert_identical_weights(restored, clf)
+        assert restored.loss_curve_ == clf.loss_curve_
 
 
 # -- targets and inputs, as the tags say ----------------------------------------------
@@ -480,7 +541,11 @@ def test_sparse_input_is_accepted_as_the_tags_say(fmt):
 def test_multioutput_regression_as_the_tags_say():
     assert FFNRegressor().__sklearn_tags__().target_tags.multi_output
     reg = _fit(
-        FFNRegressor((10,), solver="lbfgs", max_iter=200, random_state=0), X_REG, Y_REG
+        FFNRegressor(
+            hidden_layer_sizes=(10,), solver="lbfgs", max_iter=200, random_state=0
+        ),
+        X_REG,
+        Y_REG,
     )
     assert reg.n_outputs_ == 2
     assert reg.predict(X_REG).shape == (100, 2)
@@ -496,7 +561,14 @@ def test_multilabel_classification_as_the_tags_say():
     assert clf.predict(X_ML).shape == Y_ML.shape
     proba = clf.predict_proba(X_ML)
     assert proba.shape == Y_ML.shape
-    assert ((proba >= 0) & (proba <= 1)).all()  # saturated logits round to 1
+    # Independent sigmoids of the logits (saturated ones round to 1), as
+    # sklearn's MLP computes them from the same weights.
+    assert_allclose(proba, expit(_forward(clf, X_ML, ["relu"])), rtol=1e-12)
+    theirs = _fit(MLPClassifier((10,), max_iter=1, random_state=0), X_ML, Y_ML)
+    theirs.coefs_ = [c.copy() for c in clf.coefs_]
+    theirs.intercepts_ = [b.copy() for b in clf.intercepts_]
+    assert_allclose(proba, theirs.predict_proba(X_ML), rtol=0, atol=1e-12)
+    assert_array_equal(clf.predict(X_ML), theirs.predict(X_ML))
     assert_array_equal(clf.predict(X_ML), (proba > 0.5).astype(int))
     assert clf.score(X_ML, Y_ML) > 0.3
 
@@ -507,10 +579,11 @@ def test_float32_stays_float32_and_float64_stays_float64(Est, solver):
     y = Y_IRIS if Est is FFNClassifier else X_IRIS[:, 0]
     for dtype in (np.float32, np.float64):
         X = X_IRIS.astype(dtype)
-        est = _fit(Est((4,), solver=solver, max_iter=5), X, y)
+        est = _fit(Est(hidden_layer_sizes=(4,), solver=solver, max_iter=5), X, y)
         assert {w.dtype for w in est.coefs_ + est.intercepts_} == {np.dtype(dtype)}
         outputs = (
-            [est.predict_proba(X), est.predict_log_proba(X), est.decision_function(X)]
+            [est.predict_proba(X), est.predict_log_proba(X), est.exact_log_proba(X)]
+            + [est.logits(X)]
             if Est is FFNClassifier
             else [est.predict(X)]
         )

@@ -235,7 +235,8 @@ def test_from_output_gradients_agree_with_input_gradients():
 
 
 def _random_rows(dtype: type, n_rows: int, seed: int) -> list[np.ndarray]:
-    """Rows with spreads from 1e-3 to 1e300, ties, -inf entries, large offsets."""
+    """Rows with spreads from 1e-3 to 1e300, ties, -inf entries, large offsets,
+    mixed magnitudes, and near-equal entries whose logsumexp cancels."""
     rng = np.random.default_rng(seed)
     top = 300 if dtype is np.float64 else 36
     rows = []
@@ -250,6 +251,23 @@ def _random_rows(dtype: type, n_rows: int, seed: int) -> list[np.ndarray]:
             row[rng.integers(length)] = -np.inf
         if np.isfinite(row).any():  # all -inf rows are tested separately
             rows.append(row.astype(dtype))
+    # Rows whose entries mix magnitudes (each its own scale, up to 1e300).
+    for _ in range(n_rows // 5):
+        length = int(rng.integers(2, 20))
+        scales = 10.0 ** rng.uniform(-3, rng.uniform(-3, top), length)
+        row = scales * rng.uniform(-1, 1, length)
+        if rng.random() < 0.3:
+            row[rng.integers(length)] = -np.inf
+        rows.append(row.astype(dtype))
+    # Log-probability-like rows: up to 60 near-equal entries whose logsumexp is
+    # near 0, so m + log1p(rest) cancels (m ~ -log(n), log1p(rest) ~ log(n)).
+    for _ in range(n_rows // 2):
+        length = int(rng.integers(2, 60))
+        row = 10.0 ** rng.uniform(-3, 0.7) * rng.uniform(-1, 1, length)
+        row -= np.log(np.exp(row).sum()) * rng.uniform(0.8, 1.2)
+        if rng.random() < 0.3:
+            row[rng.integers(length)] = -np.inf
+        rows.append(row.astype(dtype))
     rows.append(np.array([0.0, -40.0], dtype))
     rows.append(np.array([1e4, 1e4, 1e4 - 1e-3], dtype))
     return rows
@@ -746,13 +764,17 @@ def test_log_of_one_minus_sigmoid_is_log_sigmoid_of_minus_x():
 
 def test_sigmoid_neuron_from_the_computational_graph_slides():
     w0, x0, w1, x1, w2 = 2.0, -1.0, -3.0, -2.0, -3.0
-    out = F.sigmoid(w0 * x0 + w1 * x1 + w2)
-    local = F.sigmoid_grad_from_output(out)
-    assert round(float(out), 2) == 0.73
-    assert round(float(local), 2) == 0.20
-    grads = {"w0": x0, "x0": w0, "w1": x1, "x1": w1, "w2": 1.0}
-    rounded = {k: round(float(local) * v, 2) for k, v in grads.items()}
-    assert rounded == {"w0": -0.2, "x0": 0.39, "w1": -0.39, "x1": -0.59, "w2": 0.2}
+    out = F.sigmoid(w0 * x0 + w1 * x1 + w2)  # sigmoid(1), the slides' 0.73
+    local = F.sigmoid_grad_from_output(out)  # the slides' 0.20
+    exact_out = 1 / (1 + mpmath.exp(-1))
+    # The slides' rounded numbers are these exact values ...
+    assert round(float(exact_out), 2) == 0.73
+    assert round(float(exact_out * (1 - exact_out)), 2) == 0.20
+    # ... which sigmoid returns correctly rounded, and its local gradient
+    # within 2 ULP (it starts from the rounded output).
+    assert float(out) == round_to(exact_out, np.float64)
+    want_local = round_to(exact_out * (1 - exact_out), np.float64)
+    assert ulp_distance(np.array([local]), np.array([want_local]))[0] <= 2
 
 
 # --------------------------------------------------------------------------

@@ -13,7 +13,8 @@ It fits and checks the invariants that must hold for every such problem:
 - predictions are never NaN; Poisson predictions are >= 0;
 - predict_proba rows sum to 1 within 1e-12 for float64 (1e-6 for float32),
   predict is ``classes_[argmax(predict_proba)]`` (multilabel: ``proba > 0.5``),
-  predict_log_proba is finite and is the log of predict_proba;
+  predict_log_proba is exactly the log of predict_proba, and exact_log_proba
+  (from the logits) is finite and agrees with it wherever p is a normal number;
 - a pickle round-trip predicts bit-identically.
 
 The default run is bounded (25 examples, a few seconds). For a release check run
@@ -144,7 +145,7 @@ def _outputs(est, X):
     """
     methods = ["predict"]
     if isinstance(est, FFNClassifier):
-        methods += ["predict_proba", "predict_log_proba", "decision_function"]
+        methods += ["predict_proba", "predict_log_proba", "exact_log_proba", "logits"]
     strict = _cannot_overflow(est, X)
     with warnings.catch_warnings(), np.errstate(**(STRICT if strict else {})):
         warnings.simplefilter("error" if strict else "ignore", RuntimeWarning)
@@ -188,7 +189,9 @@ def test_fitted_models_keep_their_invariants(problem):
 
 
 def _check_classifier_outputs(est, X, y, out, scores):
-    proba, log_proba = out["predict_proba"], out["predict_log_proba"]
+    proba, log_proba = out["predict_proba"], out["exact_log_proba"]
+    with np.errstate(divide="ignore"):
+        assert_array_equal(out["predict_log_proba"], np.log(proba))
     assert proba.dtype == log_proba.dtype == X.dtype
     assert ((proba >= 0) & (proba <= 1)).all()
     assert not np.isnan(log_proba).any() and (log_proba <= 0).all()

@@ -304,10 +304,11 @@ def test_bad_input_raises_the_same_type_as_sklearn_mlp(case, kind):
 @pytest.mark.parametrize("kind", ["clf", "reg"])
 def test_partial_fit_without_the_feature_names_seen_in_fit_warns_and_trains(kind):
     est = _fitted(kind, on="frame")
-    n_iter = est.n_iter_
+    loss_curve = list(est.loss_curve_)
     with pytest.warns(UserWarning, match="X does not have valid feature names"):
         est.partial_fit(X, Y[kind])
-    assert est.n_iter_ == n_iter + 1
+    assert est.n_iter_ == 1  # scikit-learn counts the epochs of the last call
+    assert est.loss_curve_[:-1] == loss_curve
     assert_array_equal(est.feature_names_in_, ["a", "b", "c"])
 
 
@@ -334,7 +335,7 @@ def test_keyboard_interrupt_before_training_propagates_and_changes_nothing(
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(type(est), "_validate_fit_data", interrupted)
+    monkeypatch.setattr(type(est), "_in_memory_data", interrupted)
     with pytest.raises(KeyboardInterrupt):
         getattr(est.set_params(warm_start=True), method)(X, Y[kind])
     assert _fitted_state(est) == state
@@ -415,7 +416,7 @@ def test_divergence_stops_at_the_first_non_finite_loss_keeping_the_last_finite_w
     case, monkeypatch
 ):
     Est, params, Xd, yd = DIVERGING[case]
-    est = Est((8,), max_iter=50, random_state=0, **params)
+    est = Est(hidden_layer_sizes=(8,), max_iter=50, random_state=0, **params)
     calls = _Calls(monkeypatch)
     with warnings.catch_warnings(record=True) as caught, np.errstate(**_fp_errors):
         warnings.simplefilter("always")
@@ -443,7 +444,7 @@ def test_divergence_stops_at_the_first_non_finite_loss_keeping_the_last_finite_w
         proba = est.predict_proba(Xd)
         assert np.isfinite(proba).all()
         assert_allclose(proba.sum(axis=1), 1.0, rtol=0, atol=1e-12)
-        assert np.isfinite(est.predict_log_proba(Xd)).all()
+        assert np.isfinite(est.exact_log_proba(Xd)).all()
 
 
 def test_divergence_with_early_stopping_keeps_the_best_validation_weights(
@@ -452,8 +453,7 @@ def test_divergence_with_early_stopping_keeps_the_best_validation_weights(
     # 100 rows, 10 held out, 90 in batches of 30: 3 calls per epoch. The
     # validation score is best after epoch 1, bad (huge predictions, even
     # exp overflowing to inf) for epochs 2 to 8, and epoch 9 diverges.
-    est = FFNRegressor(
-        (8,), solver="sgd", loss="poisson", learning_rate_init=0.1,
+    est = FFNRegressor(hidden_layer_sizes=(8,), solver="sgd", loss="poisson", learning_rate_init=0.1,
         early_stopping=True, batch_size=30, max_iter=50, random_state=1,
     )  # fmt: skip
     calls = _Calls(monkeypatch)
@@ -474,8 +474,7 @@ def test_a_last_step_that_overflows_the_outputs_is_undone(monkeypatch):
     """The loss is evaluated before each step: the weights of the very last
     step are checked by one forward pass on its batch."""
     X32 = X_STD[:20].astype(np.float32)
-    est = FFNRegressor(
-        (4,), solver="sgd", learning_rate_init=1e36, max_iter=1, batch_size=20,
+    est = FFNRegressor(hidden_layer_sizes=(4,), solver="sgd", learning_rate_init=1e36, max_iter=1, batch_size=20,
         random_state=0,
     )  # fmt: skip
     calls = _Calls(monkeypatch)
@@ -493,8 +492,7 @@ def test_a_last_step_that_overflows_the_outputs_is_undone(monkeypatch):
 def test_early_stopping_survives_validation_predictions_overflowing():
     """exp of a huge Poisson score is inf: the validation score is NaN (no
     improvement) instead of r2_score raising on infinite predictions."""
-    est = FFNRegressor(
-        (8,), solver="sgd", loss="poisson", learning_rate_init=1.0,
+    est = FFNRegressor(hidden_layer_sizes=(8,), solver="sgd", loss="poisson", learning_rate_init=1.0,
         early_stopping=True, batch_size=30, random_state=0,
     )  # fmt: skip
     with warnings.catch_warnings(), np.errstate(**_fp_errors):
@@ -537,7 +535,9 @@ EXTREME = {
 @pytest.mark.parametrize("case", EXTREME)
 def test_extreme_but_valid_data_trains_without_floating_point_warnings(case, solver):
     Est, params, Xe, ye = EXTREME[case]
-    est = Est((8,), solver=solver, max_iter=30, random_state=0, **params)
+    est = Est(
+        hidden_layer_sizes=(8,), solver=solver, max_iter=30, random_state=0, **params
+    )
     with warnings.catch_warnings(), np.errstate(**_fp_errors):
         warnings.simplefilter("error", RuntimeWarning)
         warnings.simplefilter("error", DivergenceWarning)
@@ -550,7 +550,7 @@ def test_extreme_but_valid_data_trains_without_floating_point_warnings(case, sol
             assert ((proba >= 0) & (proba <= 1)).all()
             if ye.ndim == 1:  # multilabel rows need not sum to 1
                 assert_allclose(proba.sum(axis=1), 1.0, rtol=0, atol=1e-12)
-            assert np.isfinite(est.predict_log_proba(Xe)).all()
+            assert np.isfinite(est.exact_log_proba(Xe)).all()
 
 
 # -- interruption (Ctrl-C) ---------------------------------------------------
@@ -570,7 +570,9 @@ def _interrupted_fit(est, y):
 @pytest.mark.parametrize("solver", ["sgd", "adam"])
 @pytest.mark.parametrize("k", [1, 6, 9])  # 4 calls per epoch
 def test_interrupted_fit_keeps_the_weights_reached_so_far(kind, solver, k, monkeypatch):
-    est = ESTIMATORS[kind]((6,), solver=solver, batch_size=25, random_state=0)
+    est = ESTIMATORS[kind](
+        hidden_layer_sizes=(6,), solver=solver, batch_size=25, random_state=0
+    )
     calls = _Calls(monkeypatch, raise_at=k)
     _interrupted_fit(est, Y_INT[kind])
     assert_array_equal(_flat(est), calls.thetas[k - 1])
@@ -598,7 +600,9 @@ def test_interrupt_inside_the_optimizer_step_keeps_the_weights_before_the_step(
         return original(self, theta, grad)
 
     monkeypatch.setattr(Optimizer, "step", step)
-    est = FFNRegressor((6,), solver=solver, batch_size=25, random_state=0)
+    est = FFNRegressor(
+        hidden_layer_sizes=(6,), solver=solver, batch_size=25, random_state=0
+    )
     _interrupted_fit(est, Y_INT["reg"])
     assert len(calls.thetas) == 7
     assert_array_equal(_flat(est), calls.thetas[6])
@@ -624,7 +628,7 @@ def test_interrupted_fit_with_early_stopping_keeps_the_best_validation_weights(
 @pytest.mark.parametrize("kind", ["clf", "reg"])
 @pytest.mark.parametrize("k", [1, 4, 12])
 def test_interrupted_lbfgs_keeps_the_best_weights_evaluated(kind, k, monkeypatch):
-    est = ESTIMATORS[kind]((6,), solver="lbfgs", random_state=0)
+    est = ESTIMATORS[kind](hidden_layer_sizes=(6,), solver="lbfgs", random_state=0)
     calls = _Calls(monkeypatch, raise_at=k)
     _interrupted_fit(est, Y_INT[kind])
     if k == 1:
@@ -639,15 +643,16 @@ def test_interrupted_lbfgs_keeps_the_best_weights_evaluated(kind, k, monkeypatch
 
 def test_interrupted_partial_fit_keeps_the_steps_taken_and_n_iter(monkeypatch):
     est = _fitted("reg").set_params(batch_size=10)
-    n_iter = est.n_iter_
+    curve = list(est.loss_curve_)
     with monkeypatch.context() as m:
         calls = _Calls(m, raise_at=2)
         with pytest.warns(UserWarning, match="Training interrupted by user"):
             est.partial_fit(X, Y["reg"])
     assert_array_equal(_flat(est), calls.thetas[1])
-    assert est.n_iter_ == n_iter  # the epoch did not finish
+    assert est.n_iter_ == 0  # the call's one epoch did not finish
+    assert est.loss_curve_ == curve
     est.partial_fit(X, Y["reg"])
-    assert est.n_iter_ == n_iter + 1
+    assert est.n_iter_ == 1
 
 
 # -- 3. reproducibility ----------------------------------------------------------
@@ -736,12 +741,11 @@ def test_partial_fit_after_a_round_trip_continues_as_without_it(
         assert model.n_iter_ == est.n_iter_
 
 
-def test_fit_keeps_no_optimizer_state_unless_training_may_continue():
-    lean = _repro_model("reg", dict(solver="adam"))
-    warm = _repro_model("reg", dict(solver="adam", warm_start=True))
-    assert lean._optimizer._state is None
-    assert warm._optimizer._state is not None
-    assert len(pickle.dumps(lean)) < len(pickle.dumps(warm))
+def test_fit_keeps_the_optimizer_state_as_plain_arrays_for_partial_fit():
+    est = _repro_model("reg", dict(solver="adam"))
+    state = est._optimizer_state
+    assert state["kind"] == "adam" and state["t"] > 0
+    assert [v.shape for v in state["vectors"]] == [(_flat(est).size,)] * 2
 
 
 @pytest.mark.parametrize("solver", ["lbfgs", "sgd", "adam"])
@@ -810,8 +814,7 @@ def test_integer_weights_match_repeated_rows_for_full_batch_lbfgs(target):
     rows = np.repeat(np.arange(40), W_INT)
     fits = []
     for Xf, yf, sw in [(X_W, y, W_INT), (X_W[rows], y[rows], None)]:
-        est = Est(
-            (4,), activation="tanh", solver="lbfgs", alpha=5.0, tol=1e-10,
+        est = Est(hidden_layer_sizes=(4,), activation="tanh", solver="lbfgs", alpha=5.0, tol=1e-10,
             max_iter=5000, warm_start=True, random_state=0, **params,
         )  # fmt: skip
         for _ in range(10):
@@ -855,7 +858,7 @@ def test_integer_weights_match_repeated_rows_for_minibatch_solvers_statistically
         means = []
         for seed in range(4):
             est = ESTIMATORS[kind](
-                (8,), activation="tanh", solver=solver, learning_rate_init=0.02,
+                hidden_layer_sizes=(8,), activation="tanh", solver=solver, learning_rate_init=0.02,
                 batch_size=20, max_iter=100, alpha=1e-4, random_state=seed,
             )  # fmt: skip
             with warnings.catch_warnings():

@@ -43,16 +43,19 @@ def test_invscaling_learning_rate_follows_power_t():
 
 def test_adaptive_learning_rate_divides_by_five_then_stops():
     opt = SGDOptimizer(1, np.float64, 1e-5, "adaptive")
-    assert opt.trigger_stopping("no improvement", verbose=False) is False
+    assert opt.reduces_on_plateau()
+    opt.reduce_learning_rate()
     assert opt.learning_rate == pytest.approx(2e-6)
-    assert opt.trigger_stopping("no improvement", verbose=False) is False
-    assert opt.trigger_stopping("no improvement", verbose=False) is True
+    assert opt.reduces_on_plateau()
+    opt.reduce_learning_rate()
+    assert opt.learning_rate == pytest.approx(4e-7)
+    assert not opt.reduces_on_plateau()  # at or below 1e-6: training stops
 
 
-def test_constant_schedule_stops_at_the_first_trigger(capsys):
-    opt = SGDOptimizer(1, np.float64, 0.1, "constant")
-    assert opt.trigger_stopping("Done.", verbose=True) is True
-    assert "Done. Stopping." in capsys.readouterr().out
+@pytest.mark.parametrize("schedule", ["constant", "invscaling"])
+def test_other_schedules_stop_at_the_first_plateau(schedule):
+    assert not SGDOptimizer(1, np.float64, 0.1, schedule).reduces_on_plateau()
+    assert not AdamOptimizer(1, np.float64, 0.1).reduces_on_plateau()
 
 
 def test_adam_first_steps_match_the_closed_form():
@@ -72,14 +75,31 @@ def test_adam_first_steps_match_the_closed_form():
     assert opt.t == 2
 
 
-def test_released_optimizer_state_restarts_from_zero_momentum():
-    opt = SGDOptimizer(2, np.float64, 0.1, momentum=0.9, nesterov=False)
-    theta = np.zeros(2)
-    opt.step(theta, np.ones(2))
-    opt.release()
-    theta2 = np.zeros(2)
-    opt.step(theta2, np.ones(2))
-    np.testing.assert_array_equal(theta2, [-0.1, -0.1])
+@pytest.mark.parametrize("name", ["sgd", "adam"])
+def test_an_optimizer_loaded_from_state_continues_as_the_original(name):
+    def make():
+        if name == "adam":
+            return AdamOptimizer(3, np.float64, 0.1)
+        return SGDOptimizer(3, np.float64, 0.1, "adaptive", momentum=0.9)
+
+    rng = np.random.default_rng(0)
+    grads = [rng.standard_normal(3) for _ in range(4)]
+    original, theta = make(), np.zeros(3)
+    for g in grads[:2]:
+        original.step(theta, g)
+    original.learning_rate /= 5  # an adapted rate is part of the state
+    state = original.state()
+    assert {type(v) for v in state.values()} <= {str, int, float, list}
+    loaded, theta2 = make(), theta.copy()
+    assert loaded.accepts_state(state)
+    loaded.load_state({k: (list(map(np.copy, v)) if k == "vectors" else v)
+                       for k, v in state.items()})  # fmt: skip
+    for g in grads[2:]:
+        original.step(theta, g)
+        loaded.step(theta2, g)
+    np.testing.assert_array_equal(theta2, theta)
+    other = SGDOptimizer(4, np.float64) if name == "adam" else AdamOptimizer(3, float)
+    assert not other.accepts_state(state)
 
 
 def _sklearn_optimizer(name, params):

@@ -1,0 +1,158 @@
+"""
+Deploying a model with ONNX
+===========================
+
+A model trained with scikit-learn is often served somewhere else: in a web
+service, in another language, on a device. ONNX is the common format for that,
+and onnxruntime the common engine. Importing :mod:`skffnn.onnx` teaches
+skl2onnx to convert skffnn's estimators, alone or inside a ``Pipeline``.
+
+This example fits a pipeline (``StandardScaler`` then an ``FFNClassifier``
+with a relu and a softplus layer) on scikit-learn's digits, exports it, runs
+it with onnxruntime, and checks that the two agree: the same labels, and the
+same probabilities down to the tiny ones of far-out inputs, whose logits are
+huge. It then times both on the same rows.
+
+Needs skffnn's optional extra ``onnx`` (skl2onnx, onnx, onnxruntime) and
+matplotlib. Run: python examples/plot_deployment.py
+"""
+
+# %%
+# Fit a pipeline
+# --------------
+# Any fitted FFNClassifier or FFNRegressor converts; here one with a different
+# activation per hidden layer, which skl2onnx's own MLP converter cannot do.
+import time
+import warnings
+
+import matplotlib.pyplot as plt
+import numpy as np
+import onnxruntime as ort
+from sklearn.datasets import load_digits
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+import skffnn.onnx
+from skffnn import FFNClassifier
+
+X, y = load_digits(return_X_y=True)
+X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)
+model = make_pipeline(
+    StandardScaler(),
+    FFNClassifier((64, 32), activation=["relu", "softplus"], max_iter=60,
+                  random_state=0),
+)  # fmt: skip
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", ConvergenceWarning)
+    model.fit(X_train, y_train)
+print(f"test accuracy: {model.score(X_test, y_test):.3f}")
+
+# %%
+# Export to ONNX
+# --------------
+# The sample row fixes the input's width and type: float64 rows give a graph
+# computed in double throughout (float32 rows, a float32 graph).
+# ``zipmap=False`` returns the probabilities as one (n, 10) tensor rather than
+# a list of dictionaries.
+onx = skffnn.onnx.to_onnx(model, X_train[:1], options={"zipmap": False})
+print("inputs :", [(i.name, i.type.tensor_type.elem_type) for i in onx.graph.input])
+print("outputs:", [o.name for o in onx.graph.output])
+
+# %%
+# Run it with onnxruntime
+# -----------------------
+# Far-out rows (the test rows scaled by 5) have huge logits, so some
+# probabilities are tiny: both sides compute them from the logits, so they
+# agree there too, relative to their size (where a probability underflows to
+# 0, it does on both sides).
+session = ort.InferenceSession(
+    onx.SerializeToString(), providers=["CPUExecutionProvider"]
+)
+rows = np.vstack([X_test, 5 * X_test])
+labels, proba = session.run(None, {"X": rows})
+expected = model.predict_proba(rows)
+nonzero = expected > 0
+relative = np.abs(proba - expected)[nonzero] / expected[nonzero]
+print(f"labels identical: {np.array_equal(labels, model.predict(rows))}")
+print(f"smallest non-zero probability: {expected[nonzero].min():.3g}")
+print(f"zeros in the same places: {np.array_equal(proba == 0, ~nonzero)}")
+print(f"largest relative difference: {relative.max():.2g}")
+
+# %%
+# Time both
+# ---------
+# The same rows, one call each, best of several repeats: onnxruntime skips
+# scikit-learn's input validation and runs the whole graph in C++.
+batch = np.repeat(X_test, 20, axis=0)
+
+
+def best_time(predict, repeats=7):
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        predict()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+t_model = best_time(lambda: model.predict_proba(batch))
+t_onnx = best_time(lambda: session.run(["probabilities"], {"X": batch}))
+print(f"{len(batch)} rows: predict_proba {t_model * 1e3:.1f} ms, "
+      f"onnxruntime {t_onnx * 1e3:.1f} ms (ratio {t_model / t_onnx:.1f})")  # fmt: skip
+
+# %%
+# A float32 graph of the same model is smaller and usually faster; it
+# computes in float32, so it agrees with the float64 estimator to about 1e-6.
+onx32 = skffnn.onnx.to_onnx(
+    model, X_train[:1].astype(np.float32), options={"zipmap": False}
+)
+session32 = ort.InferenceSession(
+    onx32.SerializeToString(), providers=["CPUExecutionProvider"]
+)
+batch32 = batch.astype(np.float32)
+t_onnx32 = best_time(lambda: session32.run(["probabilities"], {"X": batch32}))
+(proba32,) = session32.run(["probabilities"], {"X": X_test.astype(np.float32)})
+print(f"float32 graph: {t_onnx32 * 1e3:.1f} ms, largest difference "
+      f"{np.abs(proba32 - model.predict_proba(X_test)).max():.1g}")  # fmt: skip
+
+# %%
+# Plot
+# ----
+# Left: every probability of every row, estimator against onnxruntime, on log
+# axes so that the tiny ones are visible; they lie on the diagonal. Right: the
+# time per call of the estimator and of the two graphs.
+fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 4))
+ax1.loglog(expected[nonzero], proba[nonzero], ".", markersize=2, alpha=0.5)
+low = expected[nonzero].min()
+ax1.loglog([low, 1], [low, 1], "k-", linewidth=0.5)
+ax1.set_xlabel("FFNClassifier.predict_proba")
+ax1.set_ylabel("onnxruntime probabilities")
+ax1.set_title(f"max relative difference {relative.max():.1g}")
+ax2.bar(
+    ["predict_proba", "onnxruntime\n(double)", "onnxruntime\n(float32)"],
+    [t_model * 1e3, t_onnx * 1e3, t_onnx32 * 1e3],
+)
+ax2.set_ylabel(f"ms per call ({len(batch)} rows)")
+ax2.set_title("time per call (lower is faster)")
+fig.tight_layout()
+
+
+def main():
+    """Print and return what the example found (for the test suite)."""
+    result = {
+        "labels_identical": bool(np.array_equal(labels, model.predict(rows))),
+        "max_relative_difference": float(relative.max()),
+        "smallest_probability": float(expected[nonzero].min()),
+        "zeros_match": bool(np.array_equal(proba == 0, ~nonzero)),
+        "speedup": t_model / t_onnx,
+        "speedup_float32": t_model / t_onnx32,
+    }
+    print(result)
+    return result
+
+
+if __name__ == "__main__":
+    main()
+    plt.show()

@@ -1,0 +1,121 @@
+"""Training data as the solvers see it: full-batch objective, epochs, the split.
+
+The solvers never index X themselves. They ask a *training data* object for
+
+- ``objective(net, alpha)``: ``theta -> (loss, grad)`` over all training rows
+  (L-BFGS);
+- ``batches(rng, batch_size, shuffle)``: one epoch of minibatches
+  ``(Xb, Yb, swb)`` (SGD, Adam), shuffled with draws from ``rng``;
+- ``split(rng, validation_fraction, stratify)``: the early-stopping split, as
+  training data for the rest and ``(Xv, Yv, swv)`` held out in memory;
+
+and read ``n_samples`` and ``dtype``. :class:`InMemoryData` serves arrays (and
+sparse matrices) in this process with the same random draws as scikit-learn's
+MLP; ``skffnn._dask`` serves blocks of dask arrays through the same protocol.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Protocol
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.model_selection import train_test_split
+
+__all__ = ["InMemoryData", "TrainingData"]
+
+
+class TrainingData(Protocol):
+    """What a solver needs from the training data (see the module docstring)."""
+
+    n_samples: int
+    dtype: np.dtype
+
+    def objective(self, net, alpha: float) -> Callable:
+        """``theta -> (loss, grad)`` of the whole training data."""
+
+    def batches(self, rng, batch_size: int, shuffle: bool) -> Iterator[tuple]:
+        """One epoch of ``(Xb, Yb, swb)`` minibatches."""
+
+    def split(self, rng, validation_fraction: float, stratify: bool) -> tuple:
+        """``(training data, (Xv, Yv, swv))`` for early stopping."""
+
+
+class InMemoryData:
+    """Rows ``rows`` (all when None) of in-memory X, Y (2-D) and sample weights."""
+
+    def __init__(self, X, Y, sample_weight=None, rows=None):
+        self.X, self.Y, self.sw, self.rows = X, Y, sample_weight, rows
+        self.n_samples = X.shape[0] if rows is None else len(rows)
+        self.dtype = X.dtype
+        self._bufs: dict[int, tuple] = {}
+        self._order = None
+
+    def _arrays(self):
+        if self.rows is None:
+            return self.X, self.Y, self.sw
+        return self.take(self.rows)
+
+    def objective(self, net, alpha):
+        X, Y, sw = self._arrays()
+
+        def fun(theta):
+            return net.loss_and_gradient(theta, X, Y, sw, alpha=alpha)
+
+        return fun
+
+    def batches(self, rng, batch_size, shuffle):
+        if shuffle:
+            if self._order is None:
+                self._order = np.arange(self.n_samples)
+            # The draws of sklearn.utils.shuffle (a Fisher-Yates pass over the
+            # previous epoch's order), without its validation overhead.
+            rng.shuffle(self._order)
+        n = self.n_samples
+        for start in range(0, n, batch_size):
+            stop = min(start + batch_size, n)
+            sel = slice(start, stop) if not shuffle else self._order[start:stop]
+            yield self.take(sel)
+
+    def take(self, sel):
+        """Rows ``sel`` (a slice or positions into this subset) of X, Y, weights."""
+        if self.rows is not None:
+            sel = self.rows[sel]
+        sw = None if self.sw is None else self.sw[sel]
+        if isinstance(sel, slice) or sp.issparse(self.X):
+            return self.X[sel], self.Y[sel], sw
+        n = len(sel)
+        if n not in self._bufs:
+            if len(self._bufs) >= 2:  # batch size and the last, shorter batch
+                self._bufs.clear()
+            self._bufs[n] = (
+                np.empty((n, self.X.shape[1]), self.X.dtype),
+                np.empty((n, self.Y.shape[1]), self.Y.dtype),
+            )
+        xb, yb = self._bufs[n]
+        # mode="clip": the positions come from a permutation, so they are in
+        # range; with out= and the default mode="raise", numpy gathers into a
+        # temporary and copies it over, 2-3x slower.
+        self.X.take(sel, axis=0, out=xb, mode="clip")
+        self.Y.take(sel, axis=0, out=yb, mode="clip")
+        return xb, yb, sw
+
+    def split(self, rng, validation_fraction, stratify):
+        # Only the validation rows are copied; training rows are gathered per
+        # minibatch. Stratified on the encoded target, as scikit-learn's MLP
+        # (single-output classifiers), so the same random_state draws the same
+        # split.
+        idx = np.arange(self.X.shape[0])
+        train_idx, val_idx = train_test_split(
+            idx, random_state=rng, test_size=validation_fraction,
+            stratify=self.Y.astype(bool) if stratify else None,
+        )  # fmt: skip
+        if val_idx.shape[0] < 2:
+            raise ValueError(
+                "The validation set is too small. Increase 'validation_fraction' "
+                "or the size of your dataset."
+            )
+        sw_val = None if self.sw is None else self.sw[val_idx]
+        valid = (self.X[val_idx], self.Y[val_idx], sw_val)
+        return InMemoryData(self.X, self.Y, self.sw, rows=train_idx), valid

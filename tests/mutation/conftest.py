@@ -1,0 +1,3 @@
+"""Keeps pytest from importing the fault-planting script as a test or doctest module."""
+
+collect_ignore = ["plant_faults.py"]

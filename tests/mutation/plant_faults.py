@@ -1,0 +1,484 @@
+"""Plant realistic faults in a scratch copy of skffnn, one at a time, and run the tests.
+
+Each fault below is a bug a user would hit (a dropped option, a missing term,
+an off-by-one in the bookkeeping, a lost stabilisation), written as exact
+source edits. For each fault the script edits the scratch copy, runs the
+chosen tests with a time limit, restores the file, and reports whether the
+tests caught it. A fault that survives is a hole in the suite.
+
+The working tree is never touched: the copy is made in a temporary directory,
+from the working tree (default) or from a git revision (``--rev``). Tests that
+already fail on the unmodified copy are reported and deselected, so that a
+tree in the middle of a refactor can still be measured.
+
+Usage (from the repository root; see tests/mutation/README.md)::
+
+    python tests/mutation/plant_faults.py                 # every fault, fast tests
+    python tests/mutation/plant_faults.py --list          # the faults, not run
+    python tests/mutation/plant_faults.py --only lbfgs-ignores-tol shuffle-ignored
+    python tests/mutation/plant_faults.py --rev HEAD --overlay tests/test_faults.py
+    python tests/mutation/plant_faults.py --slow          # include @pytest.mark.slow
+
+Exit status: 0 when every applicable fault was caught, 1 when some survived
+or could not be planted (stale), 2 when the unmodified copy cannot be tested.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One realistic bug: exact ``(old, new)`` edits of one source file."""
+
+    id: str
+    path: str
+    edits: tuple[tuple[str, str], ...]
+    why: str
+
+
+def _f(id_, path, old, new, why):
+    return Fault(id_, path, ((old, new),), why)
+
+
+# Each ``old`` must occur exactly once in its file; if the code has moved, the
+# fault is reported STALE (update its snippet rather than delete it).
+FAULTS: list[Fault] = [
+    # -- solvers ---------------------------------------------------------------
+    _f(
+        "lbfgs-ignores-tol",
+        "skffnn/_solvers.py",
+        '"maxiter": max_iter, "gtol": tol}',
+        '"maxiter": max_iter}',
+        "scipy's gradient tolerance not passed: L-BFGS runs to scipy's 1e-5",
+    ),
+    _f(
+        "lbfgs-ignores-max-fun",
+        "skffnn/_solvers.py",
+        'options={"maxfun": max_fun, ',
+        "options={",
+        "max_fun not passed: L-BFGS may evaluate the loss 15000 times",
+    ),
+    _f(
+        "lbfgs-float32-weights-upcast",
+        "skffnn/_solvers.py",
+        "res.x.astype(dtype),",
+        "res.x,",
+        "a float32 network comes back from L-BFGS with float64 weights",
+    ),
+    _f(
+        "adam-no-bias-correction",
+        "skffnn/_solvers.py",
+        "            * np.sqrt(1 - self.beta_2**self.t)\n"
+        "            / (1 - self.beta_1**self.t)\n",
+        "",
+        "Adam's step size without its bias correction",
+    ),
+    _f(
+        "adam-epsilon-inside-sqrt",
+        "skffnn/_solvers.py",
+        "        np.sqrt(v, out=s1)\n        s1 += self.epsilon\n",
+        "        np.add(v, self.epsilon, out=s1)\n        np.sqrt(s1, out=s1)\n",
+        "epsilon added under the square root instead of after it",
+    ),
+    _f(
+        "sgd-nesterov-ignored",
+        "skffnn/_solvers.py",
+        "        if self.nesterov:\n",
+        "        if False:\n",
+        "nesterovs_momentum=True behaves as classical momentum",
+    ),
+    _f(
+        "sgd-momentum-ignored",
+        "skffnn/_solvers.py",
+        "        velocity *= self.momentum\n",
+        "",
+        "the velocity never decays: momentum is effectively 1",
+    ),
+    _f(
+        "sgd-invscaling-off-by-one",
+        "skffnn/_solvers.py",
+        "/ (time_step + 1) ** self.power_t",
+        "/ time_step**self.power_t",
+        "invscaling's t + 1 written as t",
+    ),
+    _f(
+        "sgd-adaptive-divides-by-2",
+        "skffnn/_solvers.py",
+        "self.learning_rate /= 5.0",
+        "self.learning_rate /= 2.0",
+        "'adaptive' divides the step by 2 instead of 5",
+    ),
+    # -- the training loop -------------------------------------------------------
+    _f(
+        "early-stopping-keeps-last-weights",
+        "skffnn/_training.py",
+        "            np.copyto(self.theta, self.best_theta)\n",
+        "            pass\n",
+        "early stopping returns the last weights, not the best on validation",
+    ),
+    _f(
+        "no-improvement-off-by-one",
+        "skffnn/_training.py",
+        "if est._no_improvement_count > est.n_iter_no_change:",
+        "if est._no_improvement_count >= est.n_iter_no_change:",
+        "stops one epoch early",
+    ),
+    _f(
+        "loss-improvement-ignores-tol",
+        "skffnn/_training.py",
+        "if est.loss_curve_[-1] > est.best_loss_ - est.tol:",
+        "if est.loss_curve_[-1] > est.best_loss_:",
+        "tol not used when judging the training loss's improvement",
+    ),
+    _f(
+        "shuffle-ignored",
+        "skffnn/_training.py",
+        "                    self.rng.shuffle(order)\n",
+        "                    pass\n",
+        "shuffle=True trains in the data's order",
+    ),
+    _f(
+        "last-short-batch-dropped",
+        "skffnn/_training.py",
+        "for start in range(0, n, batch_size):",
+        "for start in range(0, n - batch_size + 1, batch_size):",
+        "the last, shorter minibatch of an epoch is never trained on",
+    ),
+    _f(
+        "epoch-loss-weights-batches-equally",
+        "skffnn/_training.py",
+        "total += loss * (stop - start)",
+        "total += loss * batch_size",
+        "the short last batch counts as a full one in the epoch's mean loss",
+    ),
+    _f(
+        "t-counts-epochs",
+        "skffnn/_training.py",
+        "est.t_ += n_train",
+        "est.t_ += 1",
+        "t_ counts epochs instead of samples (invscaling uses it)",
+    ),
+    _f(
+        "partial-fit-resets-n-iter",
+        "skffnn/_training.py",
+        "        if not incremental:\n            est.n_iter_ = 0\n",
+        "        est.n_iter_ = 0\n",
+        "repeated partial_fit calls do not accumulate n_iter_",
+    ),
+    # -- the estimator -----------------------------------------------------------
+    _f(
+        "early-stopping-score-ignores-sample-weight",
+        "skffnn/_base.py",
+        "float(self._score_from_scores(scores, Yv, swv))",
+        "float(self._score_from_scores(scores, Yv, None))",
+        "the validation score ignores the validation rows' sample weights",
+    ),
+    _f(
+        "validation-loss-ignores-sample-weight",
+        "skffnn/_base.py",
+        "float(net.head.loss(scores, Yv, swv))",
+        "float(net.head.loss(scores, Yv, None))",
+        "validation_loss_curve_ ignores the sample weights",
+    ),
+    _f(
+        "validation-split-not-stratified",
+        "skffnn/_base.py",
+        "            stratify = Y.astype(bool)",
+        "            stratify = None",
+        "the classifier's validation split is not stratified (not sklearn's split)",
+    ),
+    _f(
+        "class-weight-ignored",
+        "skffnn/_classes.py",
+        "return cw if sw is None else sw * cw",
+        "return sw",
+        "class_weight has no effect",
+    ),
+    _f(
+        "binary-proba-columns-swapped",
+        "skffnn/_classes.py",
+        "return F.sigmoid(np.hstack([-scores, scores]))",
+        "return F.sigmoid(np.hstack([scores, -scores]))",
+        "predict_proba's two binary columns in the wrong order",
+    ),
+    # -- network and penalty -------------------------------------------------------
+    _f(
+        "l2-penalty-scaled-by-n-not-weight-sum",
+        "skffnn/network.py",
+        "sw_sum = n if sample_weight is None else float(sample_weight.sum())",
+        "sw_sum = n",
+        "the L2 penalty divided by n_samples instead of sum(sample_weight)",
+    ),
+    _f(
+        "l2-penalty-on-biases",
+        "skffnn/network.py",
+        "theta_w = theta[: self.layout.n_weights]",
+        "theta_w = theta",
+        "the biases are penalised too",
+    ),
+    _f(
+        "l2-penalty-missing-from-gradient",
+        "skffnn/network.py",
+        "        if alpha:\n",
+        "        if False:\n",
+        "the penalty is in the loss but not in its gradient",
+    ),
+    _f(
+        "large-batch-block-shares-ignore-weights",
+        "skffnn/network.py",
+        "share = (hi - lo) / n if sw is None else float(sw.sum()) / total",
+        "share = (hi - lo) / n",
+        "full-batch blocks (>= 1024 rows) weighted by rows, not by sample weight",
+    ),
+    _f(
+        "relu-gradient-through-dead-units",
+        "skffnn/_activations.py",
+        "np.multiply(upstream, a > 0, out=upstream)",
+        "np.multiply(upstream, a >= 0, out=upstream)",
+        "relu's backward passes the gradient where the unit is off",
+    ),
+    _f(
+        "logistic-init-factor-6",
+        "skffnn/_activations.py",
+        "F.sigmoid_grad_from_output, init_factor=2.0",
+        "F.sigmoid_grad_from_output",
+        "Glorot factor 6 for the logistic (sklearn uses 2): other initial weights",
+    ),
+    _f(
+        "tanh-gradient-1-minus-y",
+        "skffnn/functional.py",
+        "        np.add(1.0, y, out=u)\n        np.multiply(t, u, out=out)\n",
+        "        np.copyto(out, t)\n",
+        "tanh's local gradient as 1 - y instead of 1 - y^2",
+    ),
+    _f(
+        "softplus-gradient-without-expm1",
+        "skffnn/functional.py",
+        "        np.expm1(t, out=t)\n        np.negative(t, out=out)\n",
+        "        np.exp(t, out=t)\n        np.subtract(1.0, t, out=out)\n",
+        "softplus' gradient 1 - exp(-y) without expm1 (precision lost for tiny y)",
+    ),
+    # -- output heads ----------------------------------------------------------------
+    _f(
+        "poisson-loss-without-constant",
+        "skffnn/_losses.py",
+        "per = xlogy(y, y) - y * z - y + np.exp(z)",
+        "per = -y * z + np.exp(z)",
+        "the Poisson loss without y log y - y: loss_ and loss_curve_ shift",
+    ),
+    _f(
+        "softmax-head-without-max-shift",
+        "skffnn/_losses.py",
+        "s = z - _row_max(z)  # a new array: z stays intact",
+        "s = z.copy()",
+        "the fused softmax head exponentiates unshifted logits",
+    ),
+    _f(
+        "binary-head-log1p-as-log",
+        "skffnn/_losses.py",
+        "per += np.log1p(e)",
+        "per += np.log(1 + e)",
+        "softplus via log(1 + e): log-loss of confident logits rounds to 0",
+    ),
+    _f(
+        "squared-error-without-half",
+        "skffnn/_losses.py",
+        "loss = 0.5 * float(np.vdot(r, r)) / r.shape[0]",
+        "loss = float(np.vdot(r, r)) / r.shape[0]",
+        "the unweighted squared-error loss reported without its 1/2",
+    ),
+    _f(
+        "seed-weights-divided-by-n",
+        "skffnn/_losses.py",
+        "return (w / w.sum()).astype(dtype, copy=False)[:, None], None",
+        "return (w / w.shape[0]).astype(dtype, copy=False)[:, None], None",
+        "the seed gradient's sample weights divided by n, not by sum(w)",
+    ),
+]
+
+
+# -- the scratch copy ---------------------------------------------------------
+def _copy_tree(dest: Path, rev: str | None, overlay: list[str]) -> None:
+    if rev is None:
+        files = subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            cwd=ROOT, check=True, capture_output=True,
+        ).stdout.split(b"\0")  # fmt: skip
+        for name in filter(None, files):
+            src = ROOT / os.fsdecode(name)
+            if src.is_file():  # deleted but still in the index: skip
+                target = dest / os.fsdecode(name)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(src, target)
+    else:
+        archive = subprocess.run(
+            ["git", "archive", rev], cwd=ROOT, check=True, capture_output=True
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
+    for name in overlay:
+        src = ROOT / name
+        if src.is_dir():
+            shutil.copytree(src, dest / name, dirs_exist_ok=True)
+        else:
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dest / name)
+
+
+def _run_tests(copy: Path, pytest_args: list[str], timeout: float):
+    """``(returncode or None on timeout, output, seconds)`` of pytest in ``copy``."""
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")  # no stale .pyc of a fault
+    env.pop("PYTHONPATH", None)
+    start = time.monotonic()
+    # python -m puts the copy first on sys.path: its skffnn shadows any install.
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pytest", *pytest_args],
+        cwd=copy, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        start_new_session=True, text=True,
+    )  # fmt: skip
+    try:
+        out, _ = proc.communicate(timeout=timeout)
+        rc = proc.returncode
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)  # pytest and only its own children
+        out, _ = proc.communicate()
+        rc = None
+    return rc, out, time.monotonic() - start
+
+
+_FAILED = re.compile(r"^(?:FAILED|ERROR) (\S+)", re.MULTILINE)
+
+
+def _failures(output: str) -> list[str]:
+    return _FAILED.findall(output)
+
+
+def _plant(copy: Path, fault: Fault) -> str | None:
+    """Apply the fault's edits; return the original text (None if stale)."""
+    path = copy / fault.path
+    if not path.is_file():
+        return None
+    original = path.read_text()
+    text = original
+    for old, new in fault.edits:
+        if text.count(old) != 1:
+            return None
+        text = text.replace(old, new)
+    path.write_text(text)
+    return original
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--only", nargs="+", metavar="ID", help="these faults only")
+    parser.add_argument("--list", action="store_true", help="list the faults and exit")
+    parser.add_argument("--rev", help="copy this git revision instead of the work tree")
+    parser.add_argument(
+        "--overlay", nargs="+", default=[], metavar="PATH",
+        help="working-tree paths copied over the --rev copy (e.g. new tests)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--tests", nargs="+", default=["tests", "skffnn"], metavar="PATH",
+        help="what pytest collects (default: tests and skffnn's doctests)",
+    )  # fmt: skip
+    parser.add_argument("--slow", action="store_true", help="include slow tests")
+    parser.add_argument(
+        "--timeout", type=float, default=600.0,
+        help="seconds per fault (a fault that hangs the tests counts as caught)",
+    )  # fmt: skip
+    parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch copy")
+    args = parser.parse_args(argv)
+
+    faults = FAULTS
+    if args.only:
+        unknown = set(args.only) - {f.id for f in FAULTS}
+        if unknown:
+            parser.error(f"unknown fault id(s): {sorted(unknown)}")
+        faults = [f for f in FAULTS if f.id in args.only]
+    if args.list:
+        for f in faults:
+            print(f"{f.id:45s} {f.path:22s} {f.why}")
+        return 0
+
+    base_args = ["-q", "-p", "no:cacheprovider", "-p", "no:randomly", *args.tests]
+    if not args.slow:
+        base_args += ["-m", "not slow"]
+    scratch = Path(tempfile.mkdtemp(prefix="skffnn-faults-"))
+    try:
+        copy = scratch / "repo"
+        copy.mkdir()
+        _copy_tree(copy, args.rev, args.overlay)
+        print(f"scratch copy: {copy} ({args.rev or 'working tree'})", flush=True)
+
+        rc, out, secs = _run_tests(copy, base_args, args.timeout)
+        if rc not in (0, 1):
+            print(out[-3000:])
+            print(f"the unmodified copy cannot be tested (pytest exit {rc})")
+            return 2
+        broken = sorted(set(_failures(out)))
+        print(f"baseline: {secs:.0f} s, {len(broken)} test(s) already failing")
+        for name in broken:
+            print(f"  deselected (fails without any fault): {name}")
+        run_args = [*base_args, "-x", *(f"--deselect={n}" for n in broken)]
+
+        results = []
+        for fault in faults:
+            original = _plant(copy, fault)
+            if original is None:
+                status, caught_by, secs = "STALE", "", 0.0
+            else:
+                try:
+                    rc, out, secs = _run_tests(copy, run_args, args.timeout)
+                finally:
+                    (copy / fault.path).write_text(original)
+                failed = _failures(out)
+                if rc == 0:
+                    status, caught_by = "SURVIVED", ""
+                elif rc is None:
+                    status, caught_by = (
+                        "TIMEOUT",
+                        f"(no result in {args.timeout:.0f} s)",
+                    )
+                elif rc == 1:
+                    status, caught_by = "caught", failed[0] if failed else "?"
+                else:
+                    status, caught_by = f"ERROR({rc})", out.strip()[-200:]
+            results.append(
+                dict(id=fault.id, path=fault.path, why=fault.why, status=status,
+                     caught_by=caught_by, seconds=round(secs, 1))
+            )  # fmt: skip
+            print(f"{status:9s} {fault.id:45s} {secs:5.0f} s  {caught_by}", flush=True)
+
+        survivors = [r for r in results if r["status"] in ("SURVIVED", "STALE")]
+        print(f"\n{len(results) - len(survivors)} of {len(results)} faults caught")
+        for r in survivors:
+            print(f"  {r['status']}: {r['id']} ({r['path']}): {r['why']}")
+        if args.json:
+            args.json.write_text(
+                json.dumps(dict(deselected=broken, results=results), indent=1)
+            )
+        return 1 if survivors else 0
+    finally:
+        if args.keep:
+            print(f"kept {scratch}")
+        else:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,295 @@
+"""The documentation: docstrings, the Markdown pages' examples, the built site.
+
+Three kinds of check:
+
+1. **numpydoc validation** of every public docstring: every name in
+   ``skffnn.__all__`` and in the ``__all__`` of every public submodule, and the
+   public methods and properties skffnn defines on its classes. The checks
+   switched off, and why (the first three are the ones scikit-learn's own
+   docstring test switches off):
+
+   - ``GL01``, ``GL02``: where the summary starts and the closing quotes sit
+     (formatting, left to ruff);
+   - ``RT02``: the Returns section may name what it returns (``proba :
+     ndarray``), as scikit-learn's does;
+   - ``ES01`` (extended summary) and ``SA01`` (See Also): a one-line function
+     such as ``relu_grad`` needs neither;
+   - ``EX01`` (Examples) for methods and properties only: every public
+     class and function has a runnable Examples section (a doctest), as the
+     project's standard asks;
+   - ``PR02``, ``GL08`` for properties, whose signature numpydoc cannot read.
+
+   Objects that are neither classes nor functions (``__version__``, a string)
+   have no docstring of their own to validate.
+2. **The Markdown pages' examples.** In ``docs/*.md`` every ```` ```pycon ````
+   block is a doctest whose output is compared with what the code prints
+   (``ELLIPSIS``, ``NORMALIZE_WHITESPACE``); every ```` ```python ```` block
+   runs and must print nothing, so a block that shows output has to be a
+   doctest. The blocks of a page run in order, in one namespace, in a
+   temporary directory. A ```` ```python ```` block preceded by
+   ``<!-- excerpt: path first-last -->`` quotes those lines of skffnn's source
+   and must still match them; one preceded by ``<!-- not run: reason -->`` is
+   not run (for a block that needs a cluster or a service).
+3. **The built site** (``docs/_build/html``, made by the docs build in
+   ``.ci/run`` before the tests): every gallery page embeds at least one image
+   file that exists, every ``examples/plot_*.py`` has its gallery page, and
+   every public name has its API page. Skipped with a reason when the site has
+   not been built, except in CI, where that is a failure.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import doctest
+import importlib
+import inspect
+import io
+import os
+import pkgutil
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+import skffnn
+
+numpydoc_validate = pytest.importorskip("numpydoc.validate")
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
+HTML = DOCS / "_build" / "html"
+
+# --------------------------------------------------------------------------
+# Public names
+# --------------------------------------------------------------------------
+
+
+def public_modules() -> list[str]:
+    """``skffnn`` and every submodule whose name does not start with ``_``."""
+    names = [m.name for m in pkgutil.iter_modules(skffnn.__path__)]
+    return ["skffnn"] + [f"skffnn.{n}" for n in sorted(names) if not n.startswith("_")]
+
+
+def public_names() -> dict[str, object]:
+    """``{qualified name: object}`` of every name in a public module's ``__all__``.
+
+    A name re-exported by ``skffnn`` from a submodule is listed once, under
+    ``skffnn`` (where the API reference documents it).
+    """
+    found: dict[str, object] = {}
+    seen: set[int] = set()
+    for modname in public_modules():
+        module = importlib.import_module(modname)
+        assert hasattr(module, "__all__"), f"{modname} has no __all__"
+        for name in module.__all__:
+            obj = getattr(module, name)
+            if inspect.ismodule(obj):
+                continue  # documented as a module of its own
+            if id(obj) in seen and (inspect.isclass(obj) or inspect.isfunction(obj)):
+                continue
+            seen.add(id(obj))
+            found[f"{modname}.{name}"] = obj
+    return found
+
+
+def _own_members(cls) -> list[str]:
+    """Public methods and properties that skffnn (not scikit-learn) defines."""
+    members = []
+    for name in dir(cls):
+        if name.startswith("_"):
+            continue
+        owner = next((k for k in cls.__mro__ if name in vars(k)), None)
+        if owner is None or not owner.__module__.startswith("skffnn"):
+            continue
+        # getattr, not the raw attribute: scikit-learn's available_if wraps
+        # partial_fit in a descriptor that returns the method.
+        if isinstance(vars(owner)[name], property) or callable(getattr(cls, name)):
+            members.append(name)
+    return members
+
+
+def docstring_targets() -> list[tuple[str, str | None, bool]]:
+    """``(qualified name, kind, is_property)`` for numpydoc validation."""
+    targets = []
+    for qualname, obj in public_names().items():
+        if inspect.isclass(obj):
+            targets.append((qualname, "class", False))
+            for member in _own_members(obj):
+                prop = isinstance(inspect.getattr_static(obj, member), property)
+                targets.append((f"{qualname}.{member}", "method", prop))
+        elif callable(obj):
+            targets.append((qualname, "function", False))
+    return targets
+
+
+IGNORED_EVERYWHERE = {"GL01", "GL02", "RT02", "ES01", "SA01"}
+IGNORED_FOR_METHODS = {"EX01"}
+IGNORED_FOR_PROPERTIES = {"EX01", "PR02", "GL08"}
+
+
+@pytest.mark.parametrize(
+    "qualname, kind, is_property",
+    docstring_targets(),
+    ids=[t[0] for t in docstring_targets()],
+)
+def test_public_docstring_passes_numpydoc_validation(qualname, kind, is_property):
+    ignored = set(IGNORED_EVERYWHERE)
+    if kind == "method":
+        ignored |= IGNORED_FOR_PROPERTIES if is_property else IGNORED_FOR_METHODS
+    result = numpydoc_validate.validate(qualname)
+    errors = [f"{code}: {msg}" for code, msg in result["errors"] if code not in ignored]
+    assert not errors, f"{qualname}:\n  " + "\n  ".join(errors)
+
+
+def test_every_public_module_has_a_docstring_and_an_all():
+    for modname in public_modules():
+        module = importlib.import_module(modname)
+        assert (module.__doc__ or "").strip(), f"{modname} has no docstring"
+        assert isinstance(module.__all__, list | tuple), modname
+
+
+# --------------------------------------------------------------------------
+# The Markdown pages' examples
+# --------------------------------------------------------------------------
+
+_BLOCK = re.compile(
+    r"(?:<!-- (?:excerpt: (?P<path>\S+) (?P<first>\d+)-(?P<last>\d+)"
+    r"|not run: (?P<reason>[^>]*)) -->\n)?"
+    r"```(?P<lang>pycon|python)\n(?P<code>.*?)```",
+    re.DOTALL,
+)
+PAGES = sorted(p.name for p in DOCS.glob("*.md"))
+OPTIONFLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+
+
+def _blocks(page):
+    text = (DOCS / page).read_text()
+    for m in _BLOCK.finditer(text):
+        yield m, text.count("\n", 0, m.start("code"))
+
+
+def _run_python_block(code, namespace, where):
+    """Run a ```python block; it must print nothing (else it hides its output)."""
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        exec(compile(code, where, "exec"), namespace)
+    assert not printed.getvalue(), (
+        f"{where} prints output but does not show it; make it a ```pycon block "
+        f"showing what it prints:\n{printed.getvalue()}"
+    )
+
+
+def _run_pycon_block(code, namespace, page, line):
+    """Run a ```pycon block as a doctest in ``namespace``; return the failures."""
+    test = doctest.DocTestParser().get_doctest(
+        code, namespace, f"docs/{page}", str(DOCS / page), line
+    )
+    report = io.StringIO()
+    runner = doctest.DocTestRunner(optionflags=OPTIONFLAGS)
+    runner.run(test, out=report.write, clear_globs=False)
+    namespace.update(test.globs)  # the doctest ran in a copy
+    return report.getvalue()
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_examples_print_what_they_show(page, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # a block may write files
+    namespace = {"__name__": f"docs_{Path(page).stem}"}
+    failures, ran = [], 0
+    for m, line in _blocks(page):
+        if m["path"] or m["reason"]:
+            continue
+        ran += 1
+        if m["lang"] == "python":
+            _run_python_block(m["code"], namespace, f"docs/{page}, line {line + 1}")
+        else:
+            failures.append(_run_pycon_block(m["code"], namespace, page, line))
+    failures = [f for f in failures if f]
+    assert not failures, "\n".join(failures)
+    if ran == 0:
+        pytest.skip(f"docs/{page} has no runnable example")
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_excerpts_match_the_source(page):
+    for m, _ in _blocks(page):
+        if not m["path"]:
+            continue
+        first, last = int(m["first"]), int(m["last"])
+        source = (ROOT / m["path"]).read_text().splitlines()
+        quoted = m["code"].rstrip("\n")
+        assert "\n".join(source[first - 1 : last]) == quoted, (
+            f"docs/{page}: the excerpt of {m['path']} lines {first}-{last} no "
+            "longer matches the source; update the excerpt or its line numbers"
+        )
+
+
+# --------------------------------------------------------------------------
+# The built site
+# --------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def html():
+    """The built site's directory; skip (fail in CI) when it was not built."""
+    if not (HTML / "index.html").exists():
+        reason = (
+            "the documentation was not built: run "
+            "`python -m sphinx -W --keep-going -b html docs docs/_build/html`"
+        )
+        if os.environ.get("CI"):
+            pytest.fail(f"CI builds the docs before the tests, but {reason}")
+        pytest.skip(reason)
+    return HTML
+
+
+class _Images(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.sources: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "img":
+            self.sources += [v for k, v in attrs if k == "src" and v]
+
+
+def _images(page: Path) -> list[str]:
+    parser = _Images()
+    parser.feed(page.read_text(encoding="utf-8"))
+    return parser.sources
+
+
+def test_every_example_has_a_gallery_page(html):
+    for script in sorted((ROOT / "examples").glob("plot_*.py")):
+        page = html / "auto_examples" / f"{script.stem}.html"
+        assert page.exists(), f"{script.name} has no gallery page ({page})"
+
+
+@pytest.mark.parametrize(
+    "script", sorted(p.stem for p in (ROOT / "examples").glob("plot_*.py"))
+)
+def test_gallery_page_embeds_an_image_that_exists(html, script):
+    page = html / "auto_examples" / f"{script}.html"
+    if not page.exists():
+        pytest.fail(f"{script}.py has no gallery page")
+    figures = [
+        src
+        for src in _images(page)
+        if "sphx_glr_" in src and not src.startswith(("http:", "https:", "data:"))
+    ]
+    assert figures, f"{page.name} embeds no figure of its own"
+    missing = [src for src in figures if not (page.parent / src).resolve().exists()]
+    assert not missing, f"{page.name} embeds images that do not exist: {missing}"
+
+
+def test_every_public_name_has_an_api_page(html):
+    generated = html / "generated"
+    expected = public_modules()[1:]
+    expected += [
+        name
+        for name, obj in public_names().items()
+        if inspect.isclass(obj) or callable(obj)
+    ]
+    missing = [name for name in expected if not (generated / f"{name}.html").exists()]
+    assert not missing, f"no API page for {missing}; list them in docs/api.rst"
