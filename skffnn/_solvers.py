@@ -292,7 +292,8 @@ def minimize_lbfgs(
         theta[...] = x
         loss, grad = fun(theta)
         best["n_fun"] += 1
-        finite = np.isfinite(loss) and np.isfinite(np.add.reduce(grad))
+        with np.errstate(over="ignore", invalid="ignore"):
+            finite = np.isfinite(loss) and np.isfinite(np.add.reduce(grad))
         if best["n_fun"] == 1 and not finite:
             raise NonFiniteStart(loss)
         if finite and loss < best["loss"]:

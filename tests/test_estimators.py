@@ -582,8 +582,12 @@ def test_float32_stays_float32_and_float64_stays_float64(Est, solver):
         est = _fit(Est(hidden_layer_sizes=(4,), solver=solver, max_iter=5), X, y)
         assert {w.dtype for w in est.coefs_ + est.intercepts_} == {np.dtype(dtype)}
         outputs = (
-            [est.predict_proba(X), est.predict_log_proba(X), est.exact_log_proba(X)]
-            + [est.logits(X)]
+            [
+                est.predict_proba(X),
+                est.predict_log_proba(X),
+                est.exact_log_proba(X),
+                est.logits(X),
+            ]
             if Est is FFNClassifier
             else [est.predict(X)]
         )

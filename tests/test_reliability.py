@@ -453,7 +453,9 @@ def test_divergence_with_early_stopping_keeps_the_best_validation_weights(
     # 100 rows, 10 held out, 90 in batches of 30: 3 calls per epoch. The
     # validation score is best after epoch 1, bad (huge predictions, even
     # exp overflowing to inf) for epochs 2 to 8, and epoch 9 diverges.
-    est = FFNRegressor(hidden_layer_sizes=(8,), solver="sgd", loss="poisson", learning_rate_init=0.1,
+    est = FFNRegressor(
+        hidden_layer_sizes=(8,),
+        solver="sgd", loss="poisson", learning_rate_init=0.1,
         early_stopping=True, batch_size=30, max_iter=50, random_state=1,
     )  # fmt: skip
     calls = _Calls(monkeypatch)
@@ -474,7 +476,9 @@ def test_a_last_step_that_overflows_the_outputs_is_undone(monkeypatch):
     """The loss is evaluated before each step: the weights of the very last
     step are checked by one forward pass on its batch."""
     X32 = X_STD[:20].astype(np.float32)
-    est = FFNRegressor(hidden_layer_sizes=(4,), solver="sgd", learning_rate_init=1e36, max_iter=1, batch_size=20,
+    est = FFNRegressor(
+        hidden_layer_sizes=(4,),
+        solver="sgd", learning_rate_init=1e36, max_iter=1, batch_size=20,
         random_state=0,
     )  # fmt: skip
     calls = _Calls(monkeypatch)
@@ -492,7 +496,9 @@ def test_a_last_step_that_overflows_the_outputs_is_undone(monkeypatch):
 def test_early_stopping_survives_validation_predictions_overflowing():
     """exp of a huge Poisson score is inf: the validation score is NaN (no
     improvement) instead of r2_score raising on infinite predictions."""
-    est = FFNRegressor(hidden_layer_sizes=(8,), solver="sgd", loss="poisson", learning_rate_init=1.0,
+    est = FFNRegressor(
+        hidden_layer_sizes=(8,),
+        solver="sgd", loss="poisson", learning_rate_init=1.0,
         early_stopping=True, batch_size=30, random_state=0,
     )  # fmt: skip
     with warnings.catch_warnings(), np.errstate(**_fp_errors):
@@ -814,7 +820,9 @@ def test_integer_weights_match_repeated_rows_for_full_batch_lbfgs(target):
     rows = np.repeat(np.arange(40), W_INT)
     fits = []
     for Xf, yf, sw in [(X_W, y, W_INT), (X_W[rows], y[rows], None)]:
-        est = Est(hidden_layer_sizes=(4,), activation="tanh", solver="lbfgs", alpha=5.0, tol=1e-10,
+        est = Est(
+            hidden_layer_sizes=(4,),
+            activation="tanh", solver="lbfgs", alpha=5.0, tol=1e-10,
             max_iter=5000, warm_start=True, random_state=0, **params,
         )  # fmt: skip
         for _ in range(10):
@@ -858,8 +866,8 @@ def test_integer_weights_match_repeated_rows_for_minibatch_solvers_statistically
         means = []
         for seed in range(4):
             est = ESTIMATORS[kind](
-                hidden_layer_sizes=(8,), activation="tanh", solver=solver, learning_rate_init=0.02,
-                batch_size=20, max_iter=100, alpha=1e-4, random_state=seed,
+                hidden_layer_sizes=(8,), activation="tanh", solver=solver,
+                learning_rate_init=0.02, batch_size=20, max_iter=100, alpha=1e-4, random_state=seed,
             )  # fmt: skip
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ConvergenceWarning)
