@@ -37,7 +37,7 @@ import _harness as h
 import bench_mlp
 
 from skffnn._solvers import AdamOptimizer, SGDOptimizer
-from skffnn._training import _Rows
+from skffnn._data import InMemoryData
 from skffnn.network import Network, _add_scaled, _matmul
 
 
@@ -88,7 +88,7 @@ def profile(name: str, dtype: str, solver: str, steps: int) -> list[tuple[str, f
         opt = AdamOptimizer(n, dtype, learning_rate_init=1e-3)
     else:
         opt = SGDOptimizer(n, dtype, learning_rate_init=1e-3, momentum=0.9)
-    rows = _Rows(X, Y, None, None)
+    rows = InMemoryData(X, Y)
     B = wl.batch_size
     sel = np.random.default_rng(0).permutation(len(X))[:B]
     alpha = 1e-4
@@ -246,7 +246,7 @@ def profile_in_situ(
         opt = AdamOptimizer(theta.size, dtype, learning_rate_init=1e-3)
     else:
         opt = SGDOptimizer(theta.size, dtype, learning_rate_init=1e-3, momentum=0.9)
-    rows, B = _Rows(X, Y, None, None), wl.batch_size
+    rows, B = InMemoryData(X, Y), wl.batch_size
     order = np.arange(len(X))
     rng = np.random.RandomState(0)
     clock = net.clock

@@ -370,6 +370,7 @@ class FFNClassifier(ClassifierMixin, BaseFFN):
         Returns
         -------
         y : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            The predicted classes.
         """
         if _dask.is_dask_collection(X):
             return _dask.predict(self, "predict", X)
@@ -389,6 +390,7 @@ class FFNClassifier(ClassifierMixin, BaseFFN):
         Returns
         -------
         proba : ndarray of shape (n_samples, n_classes)
+            The probability of each class, per sample.
         """
         if _dask.is_dask_collection(X):
             return _dask.predict(self, "predict_proba", X)
@@ -412,6 +414,7 @@ class FFNClassifier(ClassifierMixin, BaseFFN):
         Returns
         -------
         log_proba : ndarray of shape (n_samples, n_classes)
+            ``np.log(predict_proba(X))``.
         """
         if _dask.is_dask_collection(X):
             return _dask.predict(self, "predict_log_proba", X)
@@ -421,7 +424,7 @@ class FFNClassifier(ClassifierMixin, BaseFFN):
             return np.log(proba, out=proba)
 
     def exact_log_proba(self, X):
-        """Log-probabilities computed from the logits, exact where ``log(p)`` is not.
+        """Compute log-probabilities from the logits, exact where ``log(p)`` is not.
 
         log-softmax (multiclass) or log-sigmoid (binary, multilabel) of the
         network's raw scores: within 2 ULP of the true value and finite
@@ -436,14 +439,16 @@ class FFNClassifier(ClassifierMixin, BaseFFN):
         Returns
         -------
         log_proba : ndarray of shape (n_samples, n_classes)
+            The log-probability of each class, per sample.
 
         Examples
         --------
         >>> import numpy as np
         >>> from skffnn import FFNClassifier
-        >>> X = np.array([[-1.0], [1.0]]) * np.array([[1.0], [1.0]])
+        >>> X = np.array([[-1.0], [1.0]])
         >>> clf = FFNClassifier((), solver="lbfgs", random_state=0).fit(X, [0, 1])
         >>> clf.coefs_[0][...] = 1000.0  # a saturated model: logits of +-1000
+        >>> clf.intercepts_[0][...] = 0.0
         >>> clf.predict_log_proba([[1.0]])
         array([[-inf,   0.]])
         >>> clf.exact_log_proba([[1.0]])
@@ -465,8 +470,8 @@ class FFNClassifier(ClassifierMixin, BaseFFN):
 
         Returns
         -------
-        scores : ndarray of shape (n_samples,) for binary targets, else
-            (n_samples, n_outputs)
+        scores : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            One column per output; a binary target's single column is raveled.
 
         Examples
         --------
@@ -499,6 +504,7 @@ class FFNClassifier(ClassifierMixin, BaseFFN):
         Returns
         -------
         self : FFNClassifier
+            The fitted estimator.
         """
         return self._fit(X, y, sample_weight=sample_weight, incremental=False)
 
@@ -519,6 +525,7 @@ class FFNClassifier(ClassifierMixin, BaseFFN):
         Returns
         -------
         self : FFNClassifier
+            The fitted estimator.
         """
         return self._fit(
             X, y, sample_weight=sample_weight, incremental=True, classes=classes
@@ -538,10 +545,10 @@ class FFNRegressor(RegressorMixin, BaseFFN):
     deviance (``loss='poisson'``, exp output), with hand-written backprop.
 
     Parameters
-    ----------%(params)s
+    ----------
     loss : {'squared_error', 'poisson'}, default='squared_error'
         The loss; 'poisson' uses a log link and requires ``y >= 0``.
-
+%(params)s
     Attributes
     ----------%(attributes)s
     See Also
@@ -667,6 +674,7 @@ class FFNRegressor(RegressorMixin, BaseFFN):
         Returns
         -------
         y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            The predicted target(s).
         """
         if _dask.is_dask_collection(X):
             return _dask.predict(self, "predict", X)
@@ -681,12 +689,14 @@ class FFNRegressor(RegressorMixin, BaseFFN):
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Target values.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights; the loss is their weighted mean.
 
         Returns
         -------
         self : FFNRegressor
+            The fitted estimator.
         """
         return self._fit(X, y, sample_weight=sample_weight, incremental=False)
 
@@ -700,11 +710,13 @@ class FFNRegressor(RegressorMixin, BaseFFN):
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Target values.
         sample_weight : array-like of shape (n_samples,), default=None
 
         Returns
         -------
         self : FFNRegressor
+            The fitted estimator.
         """
         return self._fit(X, y, sample_weight=sample_weight, incremental=True)
 
