@@ -16,6 +16,10 @@ short epochs, where a per-epoch cost would show) and ``medium`` (20,000 rows,
    interleaved in one process by ``ab_fit.py``; the figure is the median over
    rounds of new / base seconds per epoch (1.00 = no cost; this VM's noise
    is a few percent).
+   Since that revision may hold other changes too, the null watch's own
+   cost is also timed: what a fit without callbacks calls per epoch
+   (``iteration_begin`` and ``iteration_end`` of ``NULL_WATCH``) and once
+   (``start_fit``), against the epoch's time.
 2. **With callbacks, in the working tree**, interleaved: no callback; a
    callback whose hooks do nothing (the bookkeeping: two hook calls per
    epoch); one that asks for ``fitted_estimator`` (plus a copy of the model
@@ -125,6 +129,25 @@ def with_callbacks(workload: str, rounds: int, quick: bool) -> dict:
     return {"times": times, "scoring": scoring, "epochs": est.n_iter_}
 
 
+def null_watch_cost(workload: str, quick: bool) -> tuple[float, float]:
+    """Seconds per epoch of the null watch's calls, and per fit of start_fit."""
+    from skffnn import FFNClassifier
+    from skffnn._callbacks import NULL_WATCH, start_fit
+
+    X, y, params = load(workload, quick)
+    est, n = FFNClassifier(**params), 200_000
+    begin, end = NULL_WATCH.iteration_begin, NULL_WATCH.iteration_end
+    start = time.process_time()
+    for _ in range(n):
+        begin(None)
+        end(None, loss=0.5)
+    per_epoch = (time.process_time() - start) / n
+    start = time.process_time()
+    for _ in range(n):
+        start_fit(est, X, y, task_name="fit", max_subtasks=10)
+    return per_epoch, (time.process_time() - start) / n
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--base", default=None, help="git revision before callbacks")
@@ -156,6 +179,12 @@ def main(argv=None) -> int:
                         )
                 finally:
                     sys.path.remove(tmp)
+            for workload in WORKLOADS:
+                per_epoch, per_fit = null_watch_cost(workload, args.quick)
+                print(
+                    f"   {workload:6s} null watch: {per_epoch * 1e9:.0f} ns/epoch, "
+                    f"start_fit {per_fit * 1e9:.0f} ns/fit"
+                )
         print("2. With callbacks (working tree), adam, 1 thread, CPU time, ms/epoch")
         for workload in WORKLOADS:
             res = with_callbacks(workload, args.rounds, args.quick)

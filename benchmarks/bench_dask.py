@@ -42,15 +42,44 @@ def _noop():
     return None
 
 
+def cpu_snapshot():
+    """(wall, machine busy CPU s, CPU s of this process and its workers)."""
+    import psutil
+
+    with open("/proc/stat") as f:
+        ticks = [int(v) for v in f.readline().split()[1:]]
+    busy = sum(ticks[i] for i in (0, 1, 2, 5, 6, 7) if i < len(ticks))
+    me = psutil.Process()
+    own = 0.0
+    for proc in [me, *me.children(recursive=True)]:
+        try:
+            times = proc.cpu_times()
+        except psutil.Error:
+            continue
+        own += times.user + times.system
+    return time.perf_counter(), busy / os.sysconf("SC_CLK_TCK"), own
+
+
+def others_share(start, end):
+    """Share of the machine's CPU other processes took in between (1 = all)."""
+    wall = end[0] - start[0]
+    foreign = (end[1] - start[1]) - (end[2] - start[2])
+    return max(0.0, foreign / (wall * (os.cpu_count() or 1)))
+
+
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--rows", default="2000,20000,100000", help="data sizes")
+    p.add_argument("--rows", default="2000,10000,50000", help="data sizes")
     p.add_argument("--features", type=int, default=100)
     p.add_argument("--hidden", default="256,256", help="hidden layer sizes")
     p.add_argument("--iters", type=int, default=10, help="L-BFGS iterations per fit")
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--blocks-per-worker", type=int, default=2)
     p.add_argument("--pings", type=int, default=50)
+    p.add_argument(
+        "--wait-quiet", type=float, default=0.0, metavar="S",
+        help="before each size, wait up to S s for the machine to go idle",
+    )  # fmt: skip
     return p.parse_args(argv)
 
 
@@ -92,9 +121,15 @@ def run_size(client, n_rows, args, hidden):
     out = {"rows": n_rows, "blocks": n_blocks, "MB": X.nbytes / 2**20}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
+        from threadpoolctl import threadpool_limits
+
         start = time.perf_counter()
         mem = FFNClassifier(**params).fit(X, y)
         out["memory"] = (time.perf_counter() - start) / mem.n_iter_
+        with threadpool_limits(1, user_api="blas"):
+            start = time.perf_counter()
+            mem1 = FFNClassifier(**params).fit(X, y)
+            out["memory_1"] = (time.perf_counter() - start) / mem1.n_iter_
 
         Xd = da.from_array(X, chunks=(chunk, -1)).persist()
         yd = da.from_array(y, chunks=chunk).persist()
@@ -137,8 +172,6 @@ def run_size(client, n_rows, args, hidden):
         out["params"] = net.n_params
 
         # One block's loss and gradient in this process, one BLAS thread.
-        from threadpoolctl import threadpool_limits
-
         Y = est._label_binarizer.transform(y[:chunk]).astype(X.dtype)
         with threadpool_limits(1, user_api="blas"):
             net.loss_and_gradient(theta0, X[:chunk], Y, alpha=0.0)
@@ -181,23 +214,31 @@ def main(argv=None):
         run_size(client, 2000, argparse.Namespace(**{**vars(args), "iters": 2}), hidden)
         rows = []
         for n in (int(r) for r in args.rows.split(",")):
+            if args.wait_quiet:
+                from _harness import wait_until_quiet
+
+                wait_until_quiet(args.wait_quiet)
+            start = cpu_snapshot()
             rows.append(run_size(client, n, args, hidden))
+            rows[-1]["others"] = others_share(start, cpu_snapshot())
     print(f"# load average after: {' '.join(map(str, os.getloadavg()))}")
     print()
     print(
-        "| rows | MB | in-memory s/iter | dask fit s/iter | of which setup s | "
+        "| rows | MB | in-memory s/iter | 1 thread | dask fit s/iter | setup s | "
         "dask s/iter | ratio | timed run s/iter | feval/iter | send ms | "
-        "compute ms | busy ms | reduce ms | 1 block 1 thread ms | max rel diff |"
+        "compute ms | busy ms | reduce ms | 1 block 1 thread ms | max rel diff | "
+        "others% |"
     )
-    print("|" + " ---: |" * 15)
+    print("|" + " ---: |" * 17)
     for r in rows:
         print(
             f"| {r['rows']:,} | {r['MB']:.0f} | {r['memory']:.3f} | "
+            f"{r['memory_1']:.3f} | "
             f"{r['dask_fit']:.3f} | {r['setup']:.2f} | {r['dask']:.3f} | "
-            f"{r['dask'] / r['memory']:.2f} | {r['timed']:.3f} | "
+            f"{r['dask'] / r['memory_1']:.2f} | {r['timed']:.3f} | "
             f"{r['evals_per_iter']:.2f} | {r['send']:.1f} | {r['compute']:.1f} | "
             f"{r['busy']:.1f} | {r['reduce']:.1f} | {r['block_1thread']:.1f} | "
-            f"{r['same_weights']:.1e} |"
+            f"{r['same_weights']:.1e} | {100 * r['others']:.0f} |"
         )
     n_params = rows[0]["params"]
     print(f"\n# {n_params:,} parameters: theta is {n_params * 8 / 2**20:.2f} MB")

@@ -15,7 +15,7 @@ its own kernel for this CPU (the header shows which one it took)::
 Options: ``--dtypes float64,float32``, ``--threads 2,1`` (numpy's BLAS
 threads and onnxruntime's intra-op threads alike; default: all cores, then
 1), ``--repeats N`` (default 5), ``--quick`` (20x fewer rows, 1 epoch),
-``--json PATH``. Needs skffnn's optional extra ``onnx``.
+``--wait-quiet S``, ``--json PATH``. Needs skffnn's optional extra ``onnx``.
 """
 
 from __future__ import annotations
@@ -46,6 +46,14 @@ def parse_args(argv=None):
     p.add_argument("--repeats", type=int, default=5)
     p.add_argument("--quick", action="store_true", help="20x fewer rows, 1 epoch")
     p.add_argument("--json", metavar="PATH", help="save raw results here")
+    p.add_argument(
+        "--wait-quiet",
+        type=float,
+        default=0,
+        metavar="S",
+        help="before each configuration wait up to S seconds for other "
+        "processes to leave the CPU idle (shared hosts)",
+    )
     args = p.parse_args(argv)
     args.dtypes = args.dtypes.split(",")
     args.threads = [int(t) for t in args.threads.split(",")]
@@ -149,6 +157,8 @@ def main(argv=None) -> int:
         X, _ = bm.as_dtype(bm.WORKLOADS["inference"].loader, args.quick, dtype)
         onx = skffnn.onnx.to_onnx(model, X[:1], options={"zipmap": False})
         for threads in args.threads:
+            if args.wait_quiet:
+                h.wait_until_quiet(args.wait_quiet)
             with h.thread_limit(threads):
                 row = run_config(model, onx, X, threads, args.repeats)
             row.update(dtype=dtype, threads=threads, rows=len(X))

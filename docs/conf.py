@@ -25,7 +25,7 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 
 project = "skffnn"
 author = "The skffnn developers"
-copyright = "The skffnn developers, BSD-3-Clause"  # noqa: A001
+copyright = "The skffnn developers, BSD-3-Clause"
 release = skffnn.__version__
 version = ".".join(release.split(".")[:2])
 

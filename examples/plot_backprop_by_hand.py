@@ -36,7 +36,9 @@ def draw_graph(ax, nodes, edges, title):
             arrowprops={"arrowstyle": "->", "color": "0.3", "shrinkA": 14,
                         "shrinkB": 14},
         )  # fmt: skip
-        xm, ym = (x0 + x1) / 2, (y0 + y1) / 2
+        # Labels a little nearer the source, so that edges meeting at a node
+        # keep their labels apart.
+        xm, ym = x0 + 0.45 * (x1 - x0), y0 + 0.45 * (y1 - y0)
         ax.text(xm, ym + 0.12, f"{forward:g}", color="C2", ha="center", fontsize=10)
         ax.text(xm, ym - 0.22, f"{grad:g}", color="C3", ha="center", fontsize=10)
     for x, y, label in nodes.values():
@@ -95,13 +97,13 @@ neuron = {"w0": dw0, "x0": dx0, "w1": dw1, "x1": dx1, "w2": dw2}
 print(f"f = {out:.2f}; " + ", ".join(f"df/d{k} = {v:.2f}" for k, v in neuron.items()))
 
 r = lambda v: round(v, 2)  # noqa: E731 (labels with two decimals, as the lecture)
-fig, ax = plt.subplots(figsize=(9, 4.5))
+fig, ax = plt.subplots(figsize=(9, 5.5))
 draw_graph(
     ax,
-    {"w0": (0, 4, "w0"), "x0": (0, 3, "x0"), "w1": (0, 2, "w1"), "x1": (0, 1, "x1"),
-     "w2": (0, 0, "w2"), "m0": (1.5, 3.5, "*"), "m1": (1.5, 1.5, "*"),
-     "s": (3, 2.5, "+"), "b": (4.5, 1.25, "+"), "sig": (6, 1.25, "sig"),
-     "f": (7.5, 1.25, "f")},
+    {"w0": (0, 6, "w0"), "x0": (0, 4.5, "x0"), "w1": (0, 3, "w1"),
+     "x1": (0, 1.5, "x1"), "w2": (0, 0, "w2"), "m0": (1.5, 5.25, "*"),
+     "m1": (1.5, 2.25, "*"), "s": (3, 3.75, "+"), "b": (4.5, 1.9, "+"),
+     "sig": (6, 1.9, "sig"), "f": (7.5, 1.9, "f")},
     [("w0", "m0", w0, r(dw0)), ("x0", "m0", x0, r(dx0)), ("w1", "m1", w1, r(dw1)),
      ("x1", "m1", x1, r(dx1)), ("m0", "s", a, r(da)), ("m1", "s", b, r(db)),
      ("s", "b", c, r(dc)), ("w2", "b", w2, r(dw2)), ("b", "sig", d, r(dd)),

@@ -84,7 +84,9 @@ curves = {}
 for problem, (Estimator, X, y) in PROBLEMS.items():
     for name, params in SOLVERS.items():
         settings = {"max_iter": EPOCHS, "tol": 0.0, "n_iter_no_change": EPOCHS}
-        model = Estimator((64,), random_state=0, **{**settings, **params})
+        model = Estimator(
+            hidden_layer_sizes=(64,), random_state=0, **{**settings, **params}
+        )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             model.fit(X, y)

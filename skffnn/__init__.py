@@ -10,6 +10,7 @@ gate rules), :mod:`skffnn.utils` (``check_gradient``) and
 """
 
 from . import functional, gates, model_selection, network, utils
+from ._callbacks import ProgressBar
 from ._classes import FFNClassifier, FFNRegressor
 from ._persistence import SkffnnVersionWarning
 from ._training import DivergenceWarning
@@ -18,6 +19,7 @@ __all__ = [
     "DivergenceWarning",
     "FFNClassifier",
     "FFNRegressor",
+    "ProgressBar",
     "SkffnnVersionWarning",
     "__version__",
     "functional",

@@ -9,6 +9,12 @@ The local gradient is computed from the gate's *output* ``a`` rather than its
 input ``z``: for every activation here ``f'(z)`` is a cheap, exact function of
 ``a`` (``a(1 - a)``, ``1 - a^2``, ``a > 0``, ``1 - exp(-a)``), so the forward
 pass keeps one array per layer and never needs ``z`` again.
+
+``ACTIVATIONS`` is the table: one :class:`Gate` row per activation, its
+forward and its backward registered side by side. This module also owns what
+follows from the ``activation`` hyperparameter as the user gave it: one name
+per hidden layer (:func:`hidden_activations`) and scikit-learn's Glorot
+factor of every layer (:func:`glorot_factors`), the one initialisation rule.
 """
 
 from __future__ import annotations
@@ -91,7 +97,7 @@ def _backward_from(grad_from_output: Callable) -> Callable:
 
 @dataclass(frozen=True)
 class Gate:
-    """A hidden-layer activation: one row of the table, forward and backward side by side.
+    """A hidden-layer activation: one row, its forward and backward side by side.
 
     Parameters
     ----------

@@ -29,6 +29,7 @@ from ._activations import ACTIVATIONS, get_gate
 from ._data import InMemoryData
 from ._layout import Layout
 from ._losses import HEADS, get_head
+from ._persistence import VersionStampMixin
 from ._sklearn import (
     Interval,
     Options,
@@ -69,7 +70,7 @@ _HISTORY_ATTRIBUTES = {
 }
 
 
-class BaseFFN(_callbacks.CallbackSupport, BaseEstimator):
+class BaseFFN(VersionStampMixin, _callbacks.CallbackSupport, BaseEstimator):
     """Fit machinery shared by the classifier and the regressor."""
 
     _parameter_constraints: dict = {
@@ -185,8 +186,9 @@ class BaseFFN(_callbacks.CallbackSupport, BaseEstimator):
         )
         if _dask.is_dask_collection(X):
             data = _dask.training_data(
-                self, X, y, sample_weight, reset=first_pass, incremental=incremental
-            )
+                self, X, y, sample_weight, reset=first_pass, incremental=incremental,
+                classes=classes,
+            )  # fmt: skip
         else:
             X, y, data = self._in_memory_data(
                 X, y, sample_weight, incremental, first_pass, classes
@@ -211,6 +213,7 @@ class BaseFFN(_callbacks.CallbackSupport, BaseEstimator):
             self, X, y,
             task_name="partial_fit" if incremental else "fit",
             max_subtasks=1 if incremental else self.max_iter,
+            sample_weight=sample_weight,
         )  # fmt: skip
         rebuild = self._reconstruction(net)
         if self.solver == "lbfgs":

@@ -10,10 +10,15 @@ is one place to mend. The training loop talks to it through a *watch*:
 - :func:`start_fit` opens the root task of one ``fit`` / ``partial_fit`` call
   and returns a watch; without callbacks it returns a shared null watch whose
   methods do nothing, so an unwatched fit costs one attribute lookup;
-- ``watch.iteration_begin(reconstruction)`` / ``watch.iteration_end(...)``
-  bracket each epoch (sgd, adam) or L-BFGS iteration; ``iteration_end``
-  returns True when a callback asks to stop;
-- ``watch.end(reconstruction)`` closes the root task with the fitted state.
+- ``watch.iteration_begin(reconstruction)`` /
+  ``watch.iteration_end(reconstruction, loss=...)`` bracket each epoch (sgd,
+  adam) or L-BFGS iteration; ``iteration_end`` returns True when a callback
+  asks to stop; ``loss`` is what :class:`ProgressBar` shows;
+- ``watch.close_iteration()`` closes, as an empty task, an iteration opened
+  but never run (L-BFGS opens the next one from scipy's callback); a begin
+  beyond ``max_subtasks`` opens nothing;
+- ``watch.end(reconstruction)`` closes any open iteration, then the root task
+  with the fitted state.
 
 ``reconstruction`` is a zero-argument callable returning the fitted attributes
 of the model at that point (``coefs_``, ``intercepts_``, ``n_iter_``, ...); it
@@ -451,6 +456,15 @@ if HAVE_CALLBACK_API:
             super().__init__(max_propagation_depth=max_propagation_depth)
 
         def setup(self, estimator, context):
+            """Start the display, as scikit-learn's ``ProgressBar`` does.
+
+            Parameters
+            ----------
+            estimator : estimator instance
+                The estimator being fitted.
+            context : CallbackContext
+                The context of the fit task.
+            """
             # scikit-learn's setup, with the display thread that shows losses.
             queue = Queue()
             self._listener_handles[context.root_uuid] = open_listener(queue.put)
@@ -460,6 +474,20 @@ if HAVE_CALLBACK_API:
             _skpb._run_monitors[context.root_uuid] = monitor
 
         def on_fit_task_end(self, estimator, context):
+            """Advance the bar of a finished task, showing its loss if known.
+
+            Parameters
+            ----------
+            estimator : estimator instance
+                The estimator being fitted.
+            context : CallbackContext
+                The context of the task that ended.
+
+            Returns
+            -------
+            None
+                Nothing: a progress bar never asks training to stop.
+            """
             loss = getattr(context, "_skffnn_loss", None)
             if loss is None:
                 return super().on_fit_task_end(estimator, context)

@@ -518,7 +518,9 @@ class FFNClassifier(ClassifierMixin, BaseFFN):
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
         y : array-like of shape (n_samples,)
+            Class labels.
         sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights; the loss is their weighted mean.
         classes : array of shape (n_classes,), default=None
             All classes across calls; required on the first call.
 
@@ -712,6 +714,7 @@ class FFNRegressor(RegressorMixin, BaseFFN):
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             Target values.
         sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights; the loss is their weighted mean.
 
         Returns
         -------

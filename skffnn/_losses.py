@@ -186,7 +186,7 @@ class Poisson(Head):
     def _per_sample(z, y, mu):
         # y log(y / mu) - y + mu with mu = exp(z), written in z so that it
         # never takes the log of a rounded prediction; summed over outputs.
-        with np.errstate(over="ignore", invalid="ignore"):
+        with np.errstate(over="ignore"):
             per = mu - y * z
             per += xlogy(y, y) - y
         return F._row_sum(per)
@@ -229,7 +229,7 @@ class BinaryLogLoss(Head):
         return F.sigmoid(self._columns(z))
 
     def exact_log_proba(self, z: np.ndarray) -> np.ndarray:
-        """``log(proba(z))`` from the logits: ``log_sigmoid``, finite where the truth is.
+        """``log(proba(z))`` from the logits by ``log_sigmoid``: finite where true.
 
         Examples
         --------
@@ -288,7 +288,7 @@ class MultinomialLogLoss(Head):
         return F.softmax(z, axis=1)
 
     def exact_log_proba(self, z: np.ndarray) -> np.ndarray:
-        """``log(proba(z))`` from the logits: ``log_softmax``, finite where the truth is.
+        """``log(proba(z))`` from the logits by ``log_softmax``: finite where true.
 
         Examples
         --------

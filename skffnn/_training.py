@@ -47,7 +47,22 @@ NON_FINITE_MESSAGE = (
 
 
 class DivergenceWarning(ConvergenceWarning):
-    """Training stopped because the loss or gradient became non-finite."""
+    """Training stopped because the loss or gradient became non-finite.
+
+    The estimator keeps the last weights whose loss and gradient were finite
+    (or the best ones on the validation split, with early stopping), so it
+    still predicts finite values.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> from sklearn.exceptions import ConvergenceWarning
+    >>> from skffnn import DivergenceWarning
+    >>> issubclass(DivergenceWarning, ConvergenceWarning)
+    True
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore", DivergenceWarning)  # silence it alone
+    """
 
 
 @dataclass
@@ -344,12 +359,25 @@ def train_lbfgs(
 
     hook = None
     if watch.active:
-        watch.iteration_begin(lambda: reconstruction(theta, history))
+        # The history is filled in after scipy returns: the model at an
+        # iteration counts the iterations and losses seen so far.
+        losses = []
+
+        def rebuild(t):
+            return lambda: {
+                **reconstruction(t, history),
+                "n_iter_": len(losses),
+                "loss_": losses[-1] if losses else history.loss,
+                "loss_curve_": list(losses),
+            }
+
+        watch.iteration_begin(rebuild(theta))
 
         def hook(t, loss):
-            stop = watch.iteration_end(lambda: reconstruction(t, history), loss=loss)
+            losses.append(loss)
+            stop = watch.iteration_end(rebuild(t), loss=loss)
             if not stop:
-                watch.iteration_begin(lambda: reconstruction(t, history))
+                watch.iteration_begin(rebuild(t))
             return stop
 
     res = minimize_lbfgs(

@@ -130,7 +130,9 @@ class Network:
         self.layout = Layout(tuple(layer_units))
         # As given (one name, or one per hidden layer): scikit-learn's
         # initialisation depends on it, also with no hidden layer.
-        self.activation = activation if isinstance(activation, str) else list(activation)
+        if not isinstance(activation, str):
+            activation = list(activation)
+        self.activation = activation
         names = hidden_activations(self.activation, self.layout.n_layers - 1)
         self.gates: list[Gate] = [get_gate(a) for a in names]
         self.head: Head = loss if isinstance(loss, Head) else get_head(loss)
@@ -141,6 +143,7 @@ class Network:
 
     @property
     def n_params(self) -> int:
+        """Number of weights and biases: the length of ``theta``."""
         return self.layout.n_params
 
     def init_params(self, random_state=None, factors=None) -> np.ndarray:
@@ -192,7 +195,20 @@ class Network:
                 )
 
     def forward(self, theta: np.ndarray, X) -> np.ndarray:
-        """Raw output scores (logits) for ``X``: shape ``(n_samples, n_outputs)``."""
+        """Raw output scores (logits) for ``X``: shape ``(n_samples, n_outputs)``.
+
+        Parameters
+        ----------
+        theta : ndarray of shape (n_params,)
+            All weights and biases, in the layout's order.
+        X : {ndarray, sparse matrix} of shape (n_samples, n_features)
+            Input rows.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples, n_outputs)
+            The output layer's net input ``z(L)``, before the head's link.
+        """
         coefs, intercepts = self.layout.unpack(theta)
         return self.forward_layers(coefs, intercepts, X)
 
@@ -213,6 +229,7 @@ class Network:
         Returns
         -------
         scores : ndarray of shape (n_samples, n_outputs)
+            The output layer's net input ``z(L)``, before the head's link.
         """
         self._check(X)
         n = X.shape[0]
@@ -244,7 +261,21 @@ class Network:
         return z
 
     def predict(self, theta: np.ndarray, X) -> np.ndarray:
-        """The head's link applied to the scores (probabilities, or the mean)."""
+        """The head's link applied to the scores (probabilities, or the mean).
+
+        Parameters
+        ----------
+        theta : ndarray of shape (n_params,)
+            All weights and biases, in the layout's order.
+        X : {ndarray, sparse matrix} of shape (n_samples, n_features)
+            Input rows.
+
+        Returns
+        -------
+        prediction : ndarray of shape (n_samples, n_outputs)
+            ``link(forward(theta, X))``: softmax or sigmoid probabilities, the
+            identity or ``exp`` of the scores.
+        """
         return self.head.link(self.forward(theta, X))
 
     def _unpack(self, vec: np.ndarray) -> tuple[list, list]:
@@ -297,18 +328,23 @@ class Network:
         Parameters
         ----------
         theta : ndarray of shape (n_params,)
+            All weights and biases, in the layout's order.
         X : {ndarray, sparse matrix} of shape (n_samples, n_features)
         Y : ndarray of shape (n_samples, n_outputs)
             Targets in the network's dtype (one-hot or indicator for classifiers).
         sample_weight : ndarray of shape (n_samples,), default=None
+            Weights of the rows; the loss is their weighted mean.
         alpha : float, default=0.0
+            Strength of the L2 penalty on the weights.
         out : ndarray of shape (n_params,), default=None
             Where to write the gradient; a new array when None.
 
         Returns
         -------
         loss : float
+            The loss at ``theta``.
         grad : ndarray of shape (n_params,)
+            Its gradient, in the layout of ``theta``.
         """
         self._check(X, Y, sample_weight)
         grad = np.empty_like(theta) if out is None else out

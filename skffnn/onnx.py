@@ -26,9 +26,9 @@ graph, a float64 input (``DoubleTensorType``) a graph in double throughout.
 onnxruntime's own ``Sigmoid`` clamps large logits (in float32 it returns
 ``6e-8`` for ``sigmoid(-30) = 9e-14``) and its ``Softplus`` has no double
 kernel, so the sigmoid, softplus and the output heads are built from ``Exp``
-and ``Log`` in the stable forms of :mod:`skffnn.functional`, in double
-precision also in a float32 graph (as skffnn itself computes them): tiny
-probabilities keep their relative precision.
+and ``Log`` in the stable forms of :mod:`skffnn.functional`: tiny
+probabilities keep their relative precision. A float32 graph evaluates them,
+and ``tanh``, in double and rounds once, as skffnn does for float32 data.
 """
 
 from __future__ import annotations
@@ -91,7 +91,10 @@ def _check_convertible(est) -> list[str]:
     """Check ``est`` is fitted and supported; return its hidden activations."""
     check_is_fitted(est, ["coefs_", "intercepts_", "out_activation_"])
     n_hidden = len(est.coefs_) - 1
-    act = est.activation
+    # What the estimator predicts with: the activations of the last fit (a
+    # set_params(activation=...) since then changes nothing until a refit),
+    # else the hyperparameter (weights set by hand).
+    act = getattr(est, "_fitted_activations", None) or est.activation
     names = [act] * n_hidden if isinstance(act, str) else list(act)
     if len(names) != n_hidden:
         raise ValueError(
@@ -104,16 +107,19 @@ def _check_convertible(est) -> list[str]:
             f"Cannot export hidden activation(s) {unknown} to ONNX; supported: "
             f"{list(_HIDDEN)}."
         )
-    if est.out_activation_ not in _OUTPUT[type(est)]:
+    outputs = _OUTPUT[FFNClassifier if isinstance(est, FFNClassifier) else FFNRegressor]
+    if est.out_activation_ not in outputs:
         raise ValueError(
             f"Cannot export out_activation_={est.out_activation_!r} of "
-            f"{type(est).__name__}; supported: {list(_OUTPUT[type(est)])}."
+            f"{type(est).__name__}; supported: {list(outputs)}."
         )
     return names
 
 
 def _is_multilabel(est) -> bool:
-    return est._label_binarizer.y_type_ == "multilabel-indicator"
+    # Binary targets have one logistic output, multiclass a softmax: several
+    # logistic outputs are one per label.
+    return est.out_activation_ == "logistic" and est.n_outputs_ > 1
 
 
 def _is_double(variable) -> bool:
@@ -184,7 +190,6 @@ class _Graph:
         self.scope = scope
         self.container = container
         self.dtype = np.dtype(dtype)
-        self.proto = _PROTO[self.dtype]
 
     def name(self, seed: str) -> str:
         return self.scope.get_unique_variable_name(seed)

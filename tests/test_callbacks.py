@@ -215,7 +215,6 @@ def test_stop_request_at_epoch_3_leaves_a_model_fitted_for_3_epochs(
     assert len(est.loss_curve_) == 3
     assert len(est.epoch_times_) == 3
     assert est.loss_ == est.loss_curve_[-1] or solver == "lbfgs"
-    assert est.t_ == 3 * X.shape[0]
     assert len(rec.steps("end", with_data=True)) == 3
     check_task_tree(rec, est, "fit", 3)
     # The model the callback saw when it asked to stop is the one returned.
@@ -224,6 +223,10 @@ def test_stop_request_at_epoch_3_leaves_a_model_fitted_for_3_epochs(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         oracle = Est(**{**params, "max_iter": 3}).fit(X, y)
+    # The bookkeeping too (t_, best_loss_, the loss curve).
+    assert est.t_ == oracle.t_
+    assert getattr(est, "best_loss_", None) == getattr(oracle, "best_loss_", None)
+    assert_allclose(est.loss_curve_, oracle.loss_curve_, rtol=1e-10)
     for mine, ref in zip(
         est.coefs_ + est.intercepts_, oracle.coefs_ + oracle.intercepts_
     ):
@@ -336,6 +339,26 @@ def test_fit_without_callbacks_opens_no_context(iris):
     assert not hasattr(clf, "_skl_callbacks")
 
 
+def test_inside_a_watched_pipeline_the_network_joins_its_task_tree(iris):
+    # A callback of the Pipeline's own (not auto-propagated) leaves the network
+    # without callbacks, but its epochs still join the Pipeline's task tree.
+    X, y = iris
+    roots = []
+
+    class Tree(Recorder):
+        def setup(self, estimator, context):
+            roots.append(context)
+
+    pipe = make_pipeline(StandardScaler(), small_clf("adam", max_iter=4))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        pipe.set_callbacks(Tree()).fit(X, y)
+    assert not hasattr(pipe[-1], "_skl_callbacks")
+    tree = [(c.estimator_name, c.task_name) for c in roots[0]]
+    assert tree.count(("FFNClassifier", "epoch")) == pipe[-1].n_iter_ == 4
+    assert ("FFNClassifier", "fit") in tree
+
+
 def test_callbacks_survive_clone_and_pickle_but_not_params(iris):
     X, y = iris
     monitor = ScoringMonitor(scoring="accuracy")
@@ -391,13 +414,22 @@ def test_epoch_times_are_positive_and_aligned_with_the_loss_curve(iris, solver):
 
 # -- ProgressBar ------------------------------------------------------------------
 @pytest.fixture
-def progress_bar(monkeypatch):
-    """skffnn's ProgressBar class, with rich's console wide enough not to clip."""
-    require_extra("rich", "progress")
-    # rich reads the width from COLUMNS when its console is made, in the
-    # display thread that each fit starts.
-    monkeypatch.setenv("COLUMNS", "200")
-    from skffnn._callbacks import ProgressBar
+def rich_width(monkeypatch):
+    """``set(width)``: the width rich draws at (its global console, made once)."""
+    rich = require_extra("rich", "progress")
+    from rich.console import Console
+
+    def set_width(width):
+        monkeypatch.setattr(rich, "_console", Console(width=width))
+
+    set_width(200)  # wide enough not to cut any description
+    return set_width
+
+
+@pytest.fixture
+def progress_bar(rich_width):
+    """skffnn's ProgressBar class."""
+    from skffnn import ProgressBar
 
     return ProgressBar
 
@@ -470,7 +502,37 @@ def test_progress_bar_thread_ends_when_a_fit_fails(iris, progress_bar, capsys):
     assert not any(type(t).__name__ == "_LossMonitor" for t in threading.enumerate())
 
 
+# -- the gallery example ---------------------------------------------------------
+@pytest.mark.slow
+def test_plot_watching_training_stops_where_its_callback_asked(rich_width, capsys):
+    import runpy
+
+    pytest.importorskip("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    module = runpy.run_path(
+        str(ROOT / "examples" / "plot_watching_training.py"), run_name="example"
+    )
+    result = module["main"]()
+    out = capsys.readouterr().out
+    clf, watched = module["clf"], module["watched"]
+    # The bar shows the fit's last epoch and loss.
+    assert f"epoch {watched.n_iter_}  loss {watched.loss_curve_[-1]:.4g}" in out
+    # The fit stopped at the first epoch whose model reached the target ...
+    scores = module["stopper"].scores
+    first = next(i for i, s in enumerate(scores) if s >= 0.95) + 1
+    assert result["epochs_stop_request"] == first == len(scores) < clf.max_iter
+    # ... and the returned model is that epoch's.
+    assert result["validation_accuracy_at_stop"] == pytest.approx(scores[-1])
+    assert len(watched.epoch_times_) == watched.n_iter_
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+
+
 # -- without the API --------------------------------------------------------------
+@pytest.mark.slow
 def test_without_sklearn_callback_the_package_fits_and_set_callbacks_says_why(
     tmp_path,
 ):
@@ -567,26 +629,29 @@ def test_watch_end_closes_an_open_iteration_as_an_empty_task():
         watch.iteration_begin(None)
 
 
-# -- the documentation page's blocks print what it shows ------------------------------
-_BLOCK = re.compile(r"```python\n(.*?)```\n(?:\n```text\n(.*?)```)?", re.DOTALL)
-
-
-def _normalized(text):
-    # Wall times and trailing spaces are the only things that vary.
-    text = re.sub(r"\d+:\d\d:\d\d", "0:00:00", text)
-    return "\n".join(line.rstrip() for line in text.strip().splitlines())
-
-
-@pytest.mark.slow
-def test_watching_training_page_prints_what_it_shows(monkeypatch, capsys):
-    require_extra("rich", "progress")
-    monkeypatch.setenv("COLUMNS", "120")
+# -- the documentation page's wide capture ----------------------------------------
+def test_watching_training_page_shows_the_search_as_rich_prints_it(
+    progress_bar, rich_width, capsys
+):
+    # tests/test_docs.py runs the page's examples at rich's default width;
+    # this checks the capture the page shows for a 120-column terminal.
+    rich_width(120)
     page = (ROOT / "docs" / "watching_training.md").read_text()
-    blocks = _BLOCK.findall(page)
-    assert len(blocks) >= 6
-    namespace = {}
+    marker = "<!-- captured with COLUMNS=120"
+    shown = page[page.index(marker) :].split("```text\n", 1)[1].split("```", 1)[0]
+    X, y = load_iris(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    search = GridSearchCV(
+        FFNClassifier(max_iter=20, random_state=0),
+        {"hidden_layer_sizes": [(5,), (20,)]},
+        cv=2,
+    )
     with warnings.catch_warnings():
-        for code, shown in blocks:
-            exec(compile(code, "watching_training.md", "exec"), namespace)
-            printed = capsys.readouterr().out
-            assert _normalized(printed) == _normalized(shown), code
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        search.set_callbacks(progress_bar()).fit(X, y)
+
+    def normalized(text):
+        text = re.sub(r"\d+:\d\d:\d\d", "0:00:00", text)  # wall times vary
+        return [line.rstrip() for line in text.strip().splitlines()]
+
+    assert normalized(capsys.readouterr().out) == normalized(shown)

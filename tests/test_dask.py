@@ -10,14 +10,10 @@ timeouts passed to the client).
 """
 
 import math
-import re
-import warnings
-from pathlib import Path
 
 import numpy as np
 import pytest
 from _extras import require_extra
-from sklearn.exceptions import ConvergenceWarning
 
 dask = require_extra("dask", "dask")
 distributed = require_extra("distributed", "dask")
@@ -28,7 +24,6 @@ from sklearn.model_selection import GridSearchCV, RandomizedSearchCV  # noqa: E4
 from skffnn import FFNClassifier, FFNRegressor, _dask  # noqa: E402
 
 TIMEOUT = 60  # seconds, for any one blocking call on the cluster
-ROOT = Path(__file__).resolve().parents[1]
 
 pytestmark = [
     pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning"),
@@ -357,18 +352,3 @@ def test_search_under_the_dask_backend_equals_the_serial_search(client, search):
     for split in range(3):
         key = f"split{split}_test_score"
         np.testing.assert_array_equal(spread.cv_results_[key], serial.cv_results_[key])
-
-
-# -- the docs page ---------------------------------------------------------------------
-@pytest.mark.slow
-def test_scaling_out_page_code_runs():
-    """The page's Python blocks, in order, in one namespace (with their cluster)."""
-    text = (ROOT / "docs" / "scaling_out.md").read_text()
-    blocks = re.findall(r"```python\n(.*?)```", text, re.DOTALL)
-    assert len(blocks) >= 3
-    namespace = {"__name__": "scaling_out_page"}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        for code in blocks:
-            exec(compile(code, "scaling_out.md", "exec"), namespace)
-    assert namespace["client"].status == "closed"

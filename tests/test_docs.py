@@ -21,14 +21,17 @@ Three kinds of check:
 
    Objects that are neither classes nor functions (``__version__``, a string)
    have no docstring of their own to validate.
-2. **The Markdown pages' examples.** In ``docs/*.md`` every ```` ```pycon ````
-   block is a doctest whose output is compared with what the code prints
-   (``ELLIPSIS``, ``NORMALIZE_WHITESPACE``); every ```` ```python ```` block
-   runs and must print nothing, so a block that shows output has to be a
-   doctest. The blocks of a page run in order, in one namespace, in a
-   temporary directory. A ```` ```python ```` block preceded by
-   ``<!-- excerpt: path first-last -->`` quotes those lines of skffnn's source
-   and must still match them; one preceded by ``<!-- not run: reason -->`` is
+2. **The Markdown pages' examples.** In ``README.md`` and ``docs/*.md``,
+   every ```` ```pycon ```` block is a doctest whose output is compared with
+   what the code prints (``ELLIPSIS``, ``NORMALIZE_WHITESPACE``); a
+   ```` ```python ```` block runs,
+   and what it prints must be exactly the ```` ```text ```` block that follows
+   it (same flags), or nothing when no such block follows. The blocks of a
+   page run in order, in one namespace, in a temporary directory. A
+   ```` ```python ```` block preceded by
+   ``<!-- excerpt: path first-last -->`` (or a ```` ```text ```` block, for a
+   quoted docstring) quotes those lines of skffnn's source and must still
+   match them; one preceded by ``<!-- not run: reason -->`` is
    not run (for a block that needs a cluster or a service).
 3. **The built site** (``docs/_build/html``, made by the docs build in
    ``.ci/run`` before the tests): every gallery page embeds at least one image
@@ -51,10 +54,12 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from _extras import require_extra
 
 import skffnn
 
-numpydoc_validate = pytest.importorskip("numpydoc.validate")
+require_extra("numpydoc", "docs")
+numpydoc_validate = importlib.import_module("numpydoc.validate")
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -156,34 +161,35 @@ def test_every_public_module_has_a_docstring_and_an_all():
 _BLOCK = re.compile(
     r"(?:<!-- (?:excerpt: (?P<path>\S+) (?P<first>\d+)-(?P<last>\d+)"
     r"|not run: (?P<reason>[^>]*)) -->\n)?"
-    r"```(?P<lang>pycon|python)\n(?P<code>.*?)```",
+    r"```(?P<lang>pycon|python|text)\n(?P<code>.*?)```",
     re.DOTALL,
 )
-PAGES = sorted(p.name for p in DOCS.glob("*.md"))
+# Pages as paths from the repository root: README.md, and every docs/*.md.
+PAGES = ["README.md", *sorted(f"docs/{p.name}" for p in DOCS.glob("*.md"))]
 OPTIONFLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 
 
 def _blocks(page):
-    text = (DOCS / page).read_text()
+    """``(match, line of its code, text since the previous block)`` per block."""
+    text = (ROOT / page).read_text()
+    end = 0
     for m in _BLOCK.finditer(text):
-        yield m, text.count("\n", 0, m.start("code"))
+        yield m, text.count("\n", 0, m.start("code")), text[end : m.start()]
+        end = m.end()
 
 
-def _run_python_block(code, namespace, where):
-    """Run a ```python block; it must print nothing (else it hides its output)."""
+def _run_python_block(code, namespace, where) -> str:
+    """Run a ```python block; return what it printed."""
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
         exec(compile(code, where, "exec"), namespace)
-    assert not printed.getvalue(), (
-        f"{where} prints output but does not show it; make it a ```pycon block "
-        f"showing what it prints:\n{printed.getvalue()}"
-    )
+    return printed.getvalue()
 
 
 def _run_pycon_block(code, namespace, page, line):
     """Run a ```pycon block as a doctest in ``namespace``; return the failures."""
     test = doctest.DocTestParser().get_doctest(
-        code, namespace, f"docs/{page}", str(DOCS / page), line
+        code, namespace, page, str(ROOT / page), line
     )
     report = io.StringIO()
     runner = doctest.DocTestRunner(optionflags=OPTIONFLAGS)
@@ -192,35 +198,58 @@ def _run_pycon_block(code, namespace, page, line):
     return report.getvalue()
 
 
+def _check_shown_output(where, printed, shown):
+    """Compare a ```python block's printed output with the ```text shown after it."""
+    if shown is None:
+        if printed:
+            return (
+                f"{where} prints output but does not show it: follow it with a "
+                f"```text block of what it prints, or make it a ```pycon block:\n"
+                f"{printed}"
+            )
+        return ""
+    if not doctest.OutputChecker().check_output(shown, printed, OPTIONFLAGS):
+        return f"{where} shows\n{shown}\nbut prints\n{printed}"
+    return ""
+
+
 @pytest.mark.parametrize("page", PAGES)
 def test_page_examples_print_what_they_show(page, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # a block may write files
-    namespace = {"__name__": f"docs_{Path(page).stem}"}
-    failures, ran = [], 0
-    for m, line in _blocks(page):
-        if m["path"] or m["reason"]:
+    namespace = {"__name__": f"page_{Path(page).stem}"}
+    failures, ran, pending = [], 0, None  # pending: (where, printed) of a block
+    for m, line, between in _blocks(page):
+        shown_output = m["lang"] == "text" and not m["path"] and not between.strip()
+        if pending is not None:
+            shown = m["code"] if shown_output else None
+            failures.append(_check_shown_output(*pending, shown))
+            pending = None
+        if m["path"] or m["reason"] or m["lang"] == "text":
             continue
         ran += 1
+        where = f"{page}, line {line + 1}"
         if m["lang"] == "python":
-            _run_python_block(m["code"], namespace, f"docs/{page}, line {line + 1}")
+            pending = (where, _run_python_block(m["code"], namespace, where))
         else:
             failures.append(_run_pycon_block(m["code"], namespace, page, line))
+    if pending is not None:
+        failures.append(_check_shown_output(*pending, None))
     failures = [f for f in failures if f]
     assert not failures, "\n".join(failures)
     if ran == 0:
-        pytest.skip(f"docs/{page} has no runnable example")
+        pytest.skip(f"{page} has no runnable example")
 
 
 @pytest.mark.parametrize("page", PAGES)
 def test_page_excerpts_match_the_source(page):
-    for m, _ in _blocks(page):
+    for m, _, _ in _blocks(page):
         if not m["path"]:
             continue
         first, last = int(m["first"]), int(m["last"])
         source = (ROOT / m["path"]).read_text().splitlines()
         quoted = m["code"].rstrip("\n")
         assert "\n".join(source[first - 1 : last]) == quoted, (
-            f"docs/{page}: the excerpt of {m['path']} lines {first}-{last} no "
+            f"{page}: the excerpt of {m['path']} lines {first}-{last} no "
             "longer matches the source; update the excerpt or its line numbers"
         )
 

@@ -150,8 +150,9 @@ mpmath.mp.dps = 50
 def _exact_head(name, z, y, w):
     """(loss, seed gradient) of head ``name`` at logits ``z``, in mpmath.
 
-    Loss: weighted mean over rows of the per-row loss summed over outputs;
-    seed: ``(link(z) - y) * w / sum(w)``.
+    Loss: weighted mean over rows of the per-row loss, summed over outputs
+    (averaged for the squared error, as scikit-learn's); seed: its gradient,
+    ``(link(z) - y) * w / sum(w)`` (divided by ``k`` for the squared error).
     """
     mp = mpmath.mpf
     n, k = z.shape
@@ -171,8 +172,9 @@ def _exact_head(name, z, y, w):
                 mpmath.log1p(mpmath.exp(v)) - t * v for t, v in zip(yi, zi)
             )
         elif name == "squared_error":
+            # scikit-learn's: half the squared error averaged over outputs.
             link = zi
-            per = mpmath.fsum((v - t) ** 2 for t, v in zip(yi, zi)) / 2
+            per = mpmath.fsum((v - t) ** 2 for t, v in zip(yi, zi)) / (2 * k)
         else:  # poisson: half deviance, y log(y / mu) - y + mu with mu = exp(z)
             link = [mpmath.exp(v) for v in zi]
             per = mpmath.fsum(
@@ -181,6 +183,8 @@ def _exact_head(name, z, y, w):
             )
         share = mp(float(w[i])) / total_w
         loss += per * share
+        if name == "squared_error":
+            share /= k  # the gradient of the average over outputs
         seed[i] = [float((p - t) * share) for p, t in zip(link, yi)]
     return float(loss), seed
 

@@ -259,10 +259,10 @@ def _random_rows(dtype: type, n_rows: int, seed: int) -> list[np.ndarray]:
         if rng.random() < 0.3:
             row[rng.integers(length)] = -np.inf
         rows.append(row.astype(dtype))
-    # Log-probability-like rows: up to 60 near-equal entries whose logsumexp is
+    # Log-probability-like rows: up to 120 near-equal entries whose logsumexp is
     # near 0, so m + log1p(rest) cancels (m ~ -log(n), log1p(rest) ~ log(n)).
     for _ in range(n_rows // 2):
-        length = int(rng.integers(2, 60))
+        length = int(rng.integers(2, 120))
         row = 10.0 ** rng.uniform(-3, 0.7) * rng.uniform(-1, 1, length)
         row -= np.log(np.exp(row).sum()) * rng.uniform(0.8, 1.2)
         if rng.random() < 0.3:
@@ -883,6 +883,7 @@ def accuracy_report() -> str:
 if __name__ == "__main__":
     print(
         f"{grid(np.float64).size} float64 / {grid(np.float32).size} float32 "
-        "grid points; 250 random rows per dtype"
+        f"grid points; {len(_random_rows(np.float64, 250, seed=3))} random rows "
+        "per dtype"
     )
     print(accuracy_report())

@@ -9,6 +9,7 @@ initialisation (``glorot_factors`` through ``Network.init_params``) against
 scikit-learn's ``_initialize`` / ``_init_coef`` draws.
 """
 
+import itertools
 import warnings
 
 import mpmath
@@ -94,11 +95,16 @@ def _mp_log_proba(head_name, z_row):
 def _saturated_logits(rng, n, k):
     z = rng.normal(scale=5.0, size=(n, k))
     z[: n // 3] *= 160.0  # |z| up to ~800: exp(-z) over- and underflows
-    z[n // 3 : n // 2] += rng.choice([-740.0, 700.0, 40.0, -40.0], size=(n // 2 - n // 3, 1))
+    z[n // 3 : n // 2] += rng.choice(
+        [-740.0, 700.0, 40.0, -40.0], size=(n // 2 - n // 3, 1)
+    )
     return z
 
 
-@pytest.mark.parametrize("head_name, k", [("binary_log_loss", 1), ("binary_log_loss", 3), ("log_loss", 2), ("log_loss", 5)])
+@pytest.mark.parametrize(
+    "head_name, k",
+    [("binary_log_loss", 1), ("binary_log_loss", 3), ("log_loss", 2), ("log_loss", 5)],
+)
 def test_exact_log_proba_is_finite_and_within_2_ulp_of_mpmath(head_name, k):
     head = get_head(head_name)
     z = _saturated_logits(np.random.RandomState(k), 60, k)
@@ -106,7 +112,26 @@ def test_exact_log_proba_is_finite_and_within_2_ulp_of_mpmath(head_name, k):
     assert got.shape == head.proba(z).shape
     want = np.array([[float(v) for v in _mp_log_proba(head_name, row)] for row in z])
     assert np.isfinite(got).all()  # every true log-probability here is finite
-    assert _ulps(got, want).max() <= 2, z[np.unravel_index(_ulps(got, want).argmax(), got.shape)[0]]
+    assert _ulps(got, want).max() <= 2, z[
+        np.unravel_index(_ulps(got, want).argmax(), got.shape)[0]
+    ]
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_exact_log_softmax_keeps_2_ulp_of_its_own_value_on_wide_random_rows(seed):
+    # Relative to the value itself, also for a top class's -1e-250: the shift
+    # z - max rounds (6e-14 at -577, which exp magnifies to 250 ULP) and a
+    # plain row sum adds a rounding per column (3 ULP on 9 columns).
+    rng = np.random.RandomState(seed)
+    head = get_head("log_loss")
+    for _ in range(25):
+        k = rng.randint(2, 12)
+        z = rng.normal(scale=10 ** rng.uniform(-2, 2.5), size=(8, k))
+        z += rng.choice([0.0, -740.0, 700.0, 1e5])
+        got = head.exact_log_proba(z)
+        want = np.array([[float(v) for v in _mp_log_softmax([MP(float(x)) for x in r])]
+                         for r in z])  # fmt: skip
+        assert _ulps(got, want).max() <= 2, z
 
 
 def test_exact_log_proba_is_the_log_of_proba_where_proba_does_not_underflow():
@@ -114,7 +139,9 @@ def test_exact_log_proba_is_the_log_of_proba_where_proba_does_not_underflow():
     for name, k in (("log_loss", 4), ("binary_log_loss", 1), ("binary_log_loss", 3)):
         z = rng.normal(scale=3.0, size=(30, k))
         head = get_head(name)
-        np.testing.assert_allclose(head.exact_log_proba(z), np.log(head.proba(z)), rtol=1e-14, atol=1e-15)
+        np.testing.assert_allclose(
+            head.exact_log_proba(z), np.log(head.proba(z)), rtol=1e-14, atol=1e-15
+        )
 
 
 @pytest.mark.parametrize("name", ["squared_error", "poisson"])
@@ -217,7 +244,12 @@ def test_fused_loss_and_seed_match_the_definition_in_mpmath(name, rows, weighted
     scale = abs(want_loss)
     if name == "poisson":
         with np.errstate(over="ignore"):
-            mags = np.abs(y * z) + np.abs(y) + np.exp(z) + np.abs(y * np.log(np.maximum(y, 1)))
+            mags = (
+                np.abs(y * z)
+                + np.abs(y)
+                + np.exp(z)
+                + np.abs(y * np.log(np.maximum(y, 1)))
+            )
         share = np.full(n, 1 / n) if w is None else w / w.sum()
         scale = float(share @ mags.sum(axis=1))
     assert abs(loss - want_loss) <= 8 * U64 * float(scale), (loss, want_loss)
@@ -266,9 +298,7 @@ def test_fused_head_takes_the_exact_path_for_infinite_logits(name):
 
 @settings(max_examples=40, deadline=None)
 @given(
-    st.lists(
-        st.floats(-800, 800, allow_nan=False), min_size=6, max_size=6
-    ),
+    st.lists(st.floats(-800, 800, allow_nan=False), min_size=6, max_size=6),
     st.sampled_from(["binary_log_loss", "log_loss"]),
 )
 def test_fused_classifier_losses_equal_functionals_loss_for_any_finite_logits(zs, name):
@@ -290,13 +320,13 @@ def _sklearn_pair(mlp, X, y, sw, lbfgs=False):
     units = [X.shape[1], *[W.shape[1] for W in mlp.coefs_]]
     activations = [X] + [None] * (len(units) - 1)
     deltas = [None] * (len(activations) - 1)
-    cg = [np.empty((a, b)) for a, b in zip(units[:-1], units[1:])]
+    cg = [np.empty((a, b)) for a, b in itertools.pairwise(units)]
     ig = [np.empty(b) for b in units[1:]]
     if lbfgs:
         from sklearn.neural_network._multilayer_perceptron import _pack
 
         # The offsets scikit-learn's _fit_lbfgs sets up before calling it.
-        sizes = list(zip(units[:-1], units[1:]))
+        sizes = list(itertools.pairwise(units))
         ends = np.cumsum([a * b for a, b in sizes] + units[1:])
         starts = np.r_[0, ends[:-1]]
         n = len(sizes)

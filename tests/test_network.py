@@ -62,6 +62,43 @@ def test_gradient_check_detects_a_wrong_gradient(monkeypatch):
     assert check_gradient(net, net.init_params(0), X, Y) > 1e-2
 
 
+@pytest.mark.parametrize("loss", LOSSES)
+def test_gradient_check_of_a_float32_network_passes_at_the_dtypes_step(loss):
+    # At float64's step 1e-6 a float32 loss difference is all rounding: a right
+    # gradient read 0.1-0.2. The step and the tolerance follow the dtype.
+    rng = np.random.RandomState(0)
+    net = Network([3, 4, 2], "tanh", loss, dtype=np.float32)
+    X = rng.normal(size=(6, 3)).astype(np.float32)
+    Y = _targets(loss, rng, 6, 2).astype(np.float32)
+    theta = net.init_params(0)
+    result = check_gradient(net, theta, X, Y, alpha=0.1)
+    assert (result.eps, result.tolerance, result.dtype) == (3e-3, 1e-3, np.float32)
+    assert result < result.tolerance and result.passed
+    assert check_gradient(net, theta, X, Y, eps=1e-6) > result.tolerance
+
+
+def test_gradient_check_of_float32_still_detects_a_wrong_gradient(monkeypatch):
+    from skffnn import _activations
+
+    rng = np.random.RandomState(0)
+    net = Network([3, 4, 2], "tanh", "log_loss", dtype=np.float32)
+    X = rng.normal(size=(6, 3)).astype(np.float32)
+    Y = _targets("log_loss", rng, 6, 2).astype(np.float32)
+    monkeypatch.setattr(_activations.Gate, "backward", lambda self, up, a: up)
+    result = check_gradient(net, net.init_params(0), X, Y)
+    assert not result.passed and result > 10 * result.tolerance
+
+
+def test_gradient_check_result_is_a_float_that_names_its_tolerance():
+    rng = np.random.RandomState(0)
+    net = Network([3, 4, 2], "tanh", "log_loss")
+    X, Y = rng.normal(size=(6, 3)), _targets("log_loss", rng, 6, 2)
+    result = check_gradient(net, net.init_params(0), X, Y)
+    assert isinstance(result, float) and result.passed
+    assert (result.eps, result.tolerance) == (1e-6, 1e-6)
+    assert "tolerance=1e-06" in repr(result) and "float64" in repr(result)
+
+
 def test_gradient_check_along_random_directions_agrees_with_coordinates():
     rng = np.random.RandomState(0)
     net = Network([5, 8, 3], "softplus", "binary_log_loss")
@@ -391,3 +428,62 @@ def test_relu_gate_forward_matches_functional_relu(dtype, layout):
     assert got is z  # in place
     np.testing.assert_array_equal(got, expected)
     np.testing.assert_array_equal(np.signbit(got), np.signbit(expected))
+
+
+@pytest.mark.parametrize(
+    "name", ["identity", "logistic", "sigmoid", "tanh", "relu", "softplus"]
+)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_every_gate_backward_is_upstream_times_the_input_derivative(name, dtype):
+    from skffnn import functional as F
+
+    rng = np.random.RandomState(0)
+    z = rng.normal(scale=3.0, size=(40, 7)).astype(dtype)
+    upstream = rng.normal(size=z.shape).astype(dtype)
+    gate = get_gate(name)
+    a = gate.forward(z.copy())
+    derivative = {
+        "identity": F.identity_grad, "logistic": F.sigmoid_grad,
+        "sigmoid": F.sigmoid_grad, "tanh": F.tanh_grad, "relu": F.relu_grad,
+        "softplus": F.softplus_grad,
+    }[name](z)  # fmt: skip
+    got = gate.backward(upstream.copy(), a)
+    want = upstream.astype(float) * derivative.astype(float)
+    # From the output a = f(z) the local gradient carries a's rounding, half
+    # an ULP of a <= 1, which f'(a) turns into about 2 eps absolute.
+    eps = np.finfo(dtype).eps
+    bound = 8 * eps * np.abs(want) + 4 * eps * np.abs(upstream)
+    assert (np.abs(got - want) <= bound).all(), np.max(np.abs(got - want) / bound)
+
+
+def test_gate_backward_is_its_registered_function_whatever_its_name():
+    from skffnn._activations import ACTIVATIONS, Gate
+
+    # One row per gate: a gate named 'relu' with the tanh row's functions is
+    # a tanh gate (nothing switches on the name).
+    tanh = ACTIVATIONS["tanh"]
+    impostor = Gate("relu", tanh.forward_fn, tanh.backward_fn)
+    z = np.random.RandomState(0).normal(size=(5, 4))
+    up = np.ones_like(z)
+    a = impostor.forward(z.copy())
+    np.testing.assert_array_equal(a, np.tanh(z))
+    np.testing.assert_array_equal(impostor.backward(up.copy(), a.copy()),
+                                  tanh.backward(up.copy(), a.copy()))  # fmt: skip
+    for gate in ACTIVATIONS.values():
+        assert gate.forward_fn is not None and gate.backward_fn is not None
+
+
+def test_relu_and_identity_rows_register_the_functional_gradients_behaviour():
+    from skffnn import functional as F
+
+    a = np.array([[-0.0, 0.0, 2.5, np.nan, 1e-300]])
+    up = np.array([[3.0, -1.0, 2.0, 1.0, 4.0]])
+    relu = get_gate("relu").backward(up.copy(), a.copy())
+    np.testing.assert_array_equal(
+        np.nan_to_num(relu, nan=-7.0),
+        np.nan_to_num(
+            up * np.nan_to_num(F.relu_grad_from_output(a), nan=0.0), nan=-7.0
+        ),
+    )
+    identity = get_gate("identity").backward(up.copy(), a.copy())
+    np.testing.assert_array_equal(identity, up * F.identity_grad_from_output(a))

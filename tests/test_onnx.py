@@ -7,7 +7,8 @@ include saturated logits (``|z|`` of tens to hundreds), where a clamped or
 naive sigmoid in the graph would lose the tiny probabilities' digits.
 """
 
-import re
+import importlib.util
+import runpy
 import warnings
 from pathlib import Path
 
@@ -120,9 +121,12 @@ def check_classifier(clf, X, **options):
 
 def clf_data(n_classes=3, n_features=6, seed=0):
     return make_classification(
-        n_samples=120, n_features=n_features, n_informative=4,
-        n_classes=n_classes, random_state=seed,
-    )  # fmt: skip
+        n_samples=120,
+        n_features=n_features,
+        n_informative=4,
+        n_classes=n_classes,
+        random_state=seed,
+    )
 
 
 # --------------------------------------------------------------------------
@@ -134,11 +138,12 @@ def clf_data(n_classes=3, n_features=6, seed=0):
 @pytest.mark.parametrize("activation", ACTIVATIONS)
 def test_every_hidden_activation_matches_the_estimator(activation, dtype):
     X, y = clf_data()
-    clf = FFNClassifier((7, 5), activation=activation, solver="lbfgs", max_iter=30,
-                        random_state=0)  # fmt: skip
+    clf = FFNClassifier(
+        (7, 5), activation=activation, solver="lbfgs", max_iter=30, random_state=0
+    )
     clf = saturate(fit(clf, X.astype(dtype), y))
     Xt = rows(X, dtype)
-    assert np.abs(clf.decision_function(Xt)).max() > 30  # saturated logits seen
+    assert np.abs(clf.logits(Xt)).max() > 30  # saturated logits seen
     check_classifier(clf, Xt)
 
 
@@ -155,8 +160,9 @@ def test_every_hidden_activation_matches_the_estimator(activation, dtype):
 )
 def test_every_depth_and_per_layer_lists_match(hidden, activation, dtype):
     X, y = clf_data(n_classes=4)
-    clf = FFNClassifier(hidden, activation=activation, solver="lbfgs", max_iter=30,
-                        random_state=0)  # fmt: skip
+    clf = FFNClassifier(
+        hidden, activation=activation, solver="lbfgs", max_iter=30, random_state=0
+    )
     clf = saturate(fit(clf, X.astype(dtype), y))
     check_classifier(clf, rows(X, dtype))
 
@@ -176,8 +182,9 @@ def test_every_depth_and_per_layer_lists_match(hidden, activation, dtype):
 )
 def test_binary_and_multiclass_labels_identical(labels, dtype):
     X, y = clf_data(n_classes=len(labels))
-    clf = FFNClassifier((8,), activation="softplus", solver="lbfgs", max_iter=30,
-                        random_state=0)  # fmt: skip
+    clf = FFNClassifier(
+        (8,), activation="softplus", solver="lbfgs", max_iter=30, random_state=0
+    )
     clf = saturate(fit(clf, X.astype(dtype), labels[y]))
     label, proba = check_classifier(clf, rows(X, dtype))
     if len(labels) == 2:
@@ -191,8 +198,9 @@ def test_multilabel_indicator_and_probabilities_match(dtype):
     rng = np.random.default_rng(0)
     X = rng.normal(size=(120, 5))
     Y = np.column_stack([X[:, 0] > 0, X[:, 1] + X[:, 2] > 0, X[:, 3] > 1]).astype(int)
-    clf = FFNClassifier((8,), activation="tanh", solver="lbfgs", max_iter=40,
-                        random_state=0)  # fmt: skip
+    clf = FFNClassifier(
+        (8,), activation="tanh", solver="lbfgs", max_iter=40, random_state=0
+    )
     clf = saturate(fit(clf, X.astype(dtype), Y))
     label, _ = check_classifier(clf, rows(X, dtype))
     assert label.shape == (80, 3)
@@ -202,11 +210,18 @@ def test_multilabel_indicator_and_probabilities_match(dtype):
 @pytest.mark.parametrize("n_targets", [1, 3])
 @pytest.mark.parametrize("loss", ["squared_error", "poisson"])
 def test_regression_keeps_shape_n_by_k(loss, n_targets, dtype):
-    X, y = make_regression(n_samples=120, n_features=5, n_targets=n_targets,
-                           random_state=0)  # fmt: skip
+    X, y = make_regression(
+        n_samples=120, n_features=5, n_targets=n_targets, random_state=0
+    )
     y = np.exp(y / y.std()) if loss == "poisson" else y / y.std()
-    reg = FFNRegressor(hidden_layer_sizes=(8, 4), activation=["softplus", "logistic"], loss=loss,
-                       solver="lbfgs", max_iter=30, random_state=0)  # fmt: skip
+    reg = FFNRegressor(
+        hidden_layer_sizes=(8, 4),
+        activation=["softplus", "logistic"],
+        loss=loss,
+        solver="lbfgs",
+        max_iter=30,
+        random_state=0,
+    )
     reg = fit(reg, X.astype(dtype), y)
     if loss == "poisson":
         reg = saturate(reg, 8.0)  # exp of scores of +-40: huge and tiny rates
@@ -220,9 +235,15 @@ def test_regression_keeps_shape_n_by_k(loss, n_targets, dtype):
 
 def test_float32_model_in_a_double_graph_matches_in_double():
     X, y = clf_data()
-    clf = saturate(fit(FFNClassifier((6,), activation="softplus", solver="lbfgs",
-                                     max_iter=30, random_state=0),
-                       X.astype(np.float32), y))  # fmt: skip
+    clf = saturate(
+        fit(
+            FFNClassifier(
+                (6,), activation="softplus", solver="lbfgs", max_iter=30, random_state=0
+            ),
+            X.astype(np.float32),
+            y,
+        )
+    )
     # float64 rows: both sides compute in double from the float32 weights.
     check_classifier(clf, rows(X, np.float64))
 
@@ -253,8 +274,13 @@ def test_single_class_predicts_that_class_with_probability_one():
 
 def one_unit_regressor(activation, dtype):
     """predict(x) == activation(x): one hidden unit, unit weights, no bias."""
-    reg = fit(FFNRegressor(hidden_layer_sizes=(1,), activation=activation, solver="lbfgs", max_iter=1),
-              np.zeros((3, 1), dtype), np.zeros(3))  # fmt: skip
+    reg = fit(
+        FFNRegressor(
+            hidden_layer_sizes=(1,), activation=activation, solver="lbfgs", max_iter=1
+        ),
+        np.zeros((3, 1), dtype),
+        np.zeros(3),
+    )
     one, zero = np.ones((1, 1), dtype), np.zeros(1, dtype)
     reg.coefs_, reg.intercepts_ = [one, one], [zero, zero]
     return reg
@@ -294,8 +320,9 @@ def test_hidden_softplus_and_sigmoid_are_within_a_few_ulp(xs, name, dtype):
 )
 def test_binary_probabilities_of_extreme_logits_keep_their_digits(zs):
     # No hidden layer, one feature, weight 1: the logit is the input itself.
-    clf = fit(FFNClassifier((), solver="lbfgs", max_iter=1),
-              np.array([[-1.0], [1.0]]), [0, 1])  # fmt: skip
+    clf = fit(
+        FFNClassifier((), solver="lbfgs", max_iter=1), np.array([[-1.0], [1.0]]), [0, 1]
+    )
     clf.coefs_, clf.intercepts_ = [np.ones((1, 1))], [np.zeros(1)]
     X = np.array(zs).reshape(-1, 1)
     label, proba = run(clf, X, options={"zipmap": False})
@@ -334,8 +361,16 @@ def test_skl2onnx_converts_a_pipeline_with_our_estimator():
 
 def test_regressor_in_a_pipeline_through_skl2onnx_to_onnx():
     X, y = make_regression(n_samples=100, n_features=4, n_targets=2, random_state=1)
-    pipe = fit(make_pipeline(StandardScaler(), FFNRegressor(hidden_layer_sizes=(6,), solver="lbfgs",
-               max_iter=30, random_state=0)), X, y)  # fmt: skip
+    pipe = fit(
+        make_pipeline(
+            StandardScaler(),
+            FFNRegressor(
+                hidden_layer_sizes=(6,), solver="lbfgs", max_iter=30, random_state=0
+            ),
+        ),
+        X,
+        y,
+    )
     onx = skl2onnx.to_onnx(pipe, X[:1])
     (pred,) = ort.InferenceSession(onx.SerializeToString()).run(None, {"X": X})
     assert pred.shape == (100, 2)
@@ -346,8 +381,9 @@ def test_regressor_in_a_pipeline_through_skl2onnx_to_onnx():
 def iris_like():
     X, y = clf_data(n_classes=3)
     labels = np.array(["a", "b", "c"])[y]
-    clf = fit(FFNClassifier((5,), solver="lbfgs", max_iter=30, random_state=0),
-              X, labels)  # fmt: skip
+    clf = fit(
+        FFNClassifier((5,), solver="lbfgs", max_iter=30, random_state=0), X, labels
+    )
     return clf, X
 
 
@@ -406,15 +442,31 @@ def test_unfitted_model_raises_not_fitted(cls, convert):
         to_onnx(cls(), X)
 
 
-def test_unsupported_fitted_state_raises_naming_the_problem(iris_like):
+def test_activation_changed_after_fit_exports_what_the_model_predicts_with(
+    iris_like,
+):
     clf, X = iris_like
-    clf = fit(FFNClassifier((3,), solver="lbfgs", max_iter=5), X, clf.predict(X))
-    clf.activation = ["relu", "tanh"]  # two names for one hidden layer
+    clf = clone(clf).set_params(activation="softplus")
+    clf = fit(clf, X, iris_like[0].predict(X))
+    clf.set_params(activation="relu")  # no refit: predict still uses softplus
+    check_classifier(clf, X.astype(np.float64))
+
+
+def test_hand_set_weights_that_do_not_match_the_activations_raise(iris_like):
+    clf, X = iris_like
+    clf = fit(clone(clf), X, clf.predict(X))
+    # Weights set by hand on an estimator never fitted: only `activation`
+    # says which gates they go with.
+    hand = FFNClassifier(hidden_layer_sizes=(5,), activation=["relu", "tanh"])
+    hand.__dict__.update(
+        {k: v for k, v in vars(clf).items() if k.endswith("_") and k != "activation"}
+    )
+    hand._label_binarizer = clf._label_binarizer
     with pytest.raises(ValueError, match="one name per hidden layer"):
-        skffnn.onnx.to_onnx(clf, X[:1])
-    clf.activation = "gelu"
+        skffnn.onnx.to_onnx(hand, X[:1], options={"zipmap": False})
+    hand.activation = "gelu"
     with pytest.raises(ValueError, match="gelu"):
-        skffnn.onnx.to_onnx(clf, X[:1])
+        skffnn.onnx.to_onnx(hand, X[:1], options={"zipmap": False})
 
 
 def test_softplus_double_graph_uses_no_sigmoid_or_softplus_operator():
@@ -422,8 +474,13 @@ def test_softplus_double_graph_uses_no_sigmoid_or_softplus_operator():
     # graph must not rely on them (if it did, the tests above would catch the
     # lost digits; this names the cause).
     X, y = clf_data(n_classes=2)
-    clf = fit(FFNClassifier((4, 3), activation=["softplus", "logistic"],
-                            solver="lbfgs", max_iter=5), X, y)  # fmt: skip
+    clf = fit(
+        FFNClassifier(
+            (4, 3), activation=["softplus", "logistic"], solver="lbfgs", max_iter=5
+        ),
+        X,
+        y,
+    )
     onx = skffnn.onnx.to_onnx(clf, X[:1], options={"zipmap": False})
     ops = {node.op_type for node in onx.graph.node}
     assert not ops & {"Sigmoid", "Softplus"}
@@ -432,22 +489,39 @@ def test_softplus_double_graph_uses_no_sigmoid_or_softplus_operator():
 
 
 # --------------------------------------------------------------------------
-# the docs page
+# the benchmark script
 # --------------------------------------------------------------------------
 
-_BLOCK = re.compile(r"```python\n(.*?)```\n(?:\n```text\n(.*?)```)?", re.DOTALL)
+
+def test_benchmark_script_runs_and_reports_agreement(capsys, monkeypatch):
+    bench = ROOT / "benchmarks"
+    monkeypatch.syspath_prepend(str(bench))
+    spec = importlib.util.spec_from_file_location("bench_onnx", bench / "bench_onnx.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    argv = ["--quick", "--repeats", "1", "--threads", "1", "--dtypes", "float32"]
+    assert module.main(argv) == 0
+    (row,) = [
+        line for line in capsys.readouterr().out.splitlines() if "| float32" in line
+    ]
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert cells[:3] == ["float32", "1", "5,000"]
+    assert cells[6] == "True"  # labels identical
+    assert float(cells[5].strip("*")) > 0  # the ratio
 
 
-def test_deploying_page_prints_what_it_shows(tmp_path, monkeypatch, capsys):
-    require_extra("skops", "skops")
-    monkeypatch.chdir(tmp_path)
-    page = (ROOT / "docs" / "deploying.md").read_text()
-    namespace = {"__name__": "deploying"}
-    blocks = _BLOCK.findall(page)
-    assert len(blocks) >= 5
-    for code, shown in blocks:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            exec(compile(code, "docs/deploying.md", "exec"), namespace)
-        printed = capsys.readouterr().out
-        assert printed == (shown or ""), code
+@pytest.mark.slow
+def test_deployment_example_shows_agreement_down_to_tiny_probabilities(capsys):
+    require_extra("matplotlib", "docs")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    script = ROOT / "examples" / "plot_deployment.py"
+    result = runpy.run_path(str(script), run_name="example_deployment")["main"]()
+    plt.close("all")
+    assert "labels identical: True" in capsys.readouterr().out
+    assert result["labels_identical"] and result["zeros_match"]
+    assert result["max_relative_difference"] < 1e-12
+    assert result["smallest_probability"] < 1e-30  # saturated logits were seen

@@ -57,259 +57,144 @@ def _f(id_, path, old, new, why):
 
 # Each ``old`` must occur exactly once in its file; if the code has moved, the
 # fault is reported STALE (update its snippet rather than delete it).
+# fmt: off
 FAULTS: list[Fault] = [
     # -- solvers ---------------------------------------------------------------
-    _f(
-        "lbfgs-ignores-tol",
-        "skffnn/_solvers.py",
-        '"maxiter": max_iter, "gtol": tol}',
-        '"maxiter": max_iter}',
-        "scipy's gradient tolerance not passed: L-BFGS runs to scipy's 1e-5",
-    ),
-    _f(
-        "lbfgs-ignores-max-fun",
-        "skffnn/_solvers.py",
-        'options={"maxfun": max_fun, ',
-        "options={",
-        "max_fun not passed: L-BFGS may evaluate the loss 15000 times",
-    ),
-    _f(
-        "lbfgs-float32-weights-upcast",
-        "skffnn/_solvers.py",
-        "res.x.astype(dtype),",
-        "res.x,",
-        "a float32 network comes back from L-BFGS with float64 weights",
-    ),
-    _f(
-        "adam-no-bias-correction",
-        "skffnn/_solvers.py",
-        "            * np.sqrt(1 - self.beta_2**self.t)\n"
-        "            / (1 - self.beta_1**self.t)\n",
-        "",
-        "Adam's step size without its bias correction",
-    ),
-    _f(
-        "adam-epsilon-inside-sqrt",
-        "skffnn/_solvers.py",
-        "        np.sqrt(v, out=s1)\n        s1 += self.epsilon\n",
-        "        np.add(v, self.epsilon, out=s1)\n        np.sqrt(s1, out=s1)\n",
-        "epsilon added under the square root instead of after it",
-    ),
-    _f(
-        "sgd-nesterov-ignored",
-        "skffnn/_solvers.py",
-        "        if self.nesterov:\n",
-        "        if False:\n",
-        "nesterovs_momentum=True behaves as classical momentum",
-    ),
-    _f(
-        "sgd-momentum-ignored",
-        "skffnn/_solvers.py",
-        "        velocity *= self.momentum\n",
-        "",
-        "the velocity never decays: momentum is effectively 1",
-    ),
-    _f(
-        "sgd-invscaling-off-by-one",
-        "skffnn/_solvers.py",
-        "/ (time_step + 1) ** self.power_t",
-        "/ time_step**self.power_t",
-        "invscaling's t + 1 written as t",
-    ),
-    _f(
-        "sgd-adaptive-divides-by-2",
-        "skffnn/_solvers.py",
-        "self.learning_rate /= 5.0",
-        "self.learning_rate /= 2.0",
-        "'adaptive' divides the step by 2 instead of 5",
-    ),
-    # -- the training loop -------------------------------------------------------
-    _f(
-        "early-stopping-keeps-last-weights",
-        "skffnn/_training.py",
-        "            np.copyto(self.theta, self.best_theta)\n",
-        "            pass\n",
-        "early stopping returns the last weights, not the best on validation",
-    ),
-    _f(
-        "no-improvement-off-by-one",
-        "skffnn/_training.py",
-        "if est._no_improvement_count > est.n_iter_no_change:",
-        "if est._no_improvement_count >= est.n_iter_no_change:",
-        "stops one epoch early",
-    ),
-    _f(
-        "loss-improvement-ignores-tol",
-        "skffnn/_training.py",
-        "if est.loss_curve_[-1] > est.best_loss_ - est.tol:",
-        "if est.loss_curve_[-1] > est.best_loss_:",
-        "tol not used when judging the training loss's improvement",
-    ),
-    _f(
-        "shuffle-ignored",
-        "skffnn/_training.py",
-        "                    self.rng.shuffle(order)\n",
-        "                    pass\n",
-        "shuffle=True trains in the data's order",
-    ),
-    _f(
-        "last-short-batch-dropped",
-        "skffnn/_training.py",
-        "for start in range(0, n, batch_size):",
-        "for start in range(0, n - batch_size + 1, batch_size):",
-        "the last, shorter minibatch of an epoch is never trained on",
-    ),
-    _f(
-        "epoch-loss-weights-batches-equally",
-        "skffnn/_training.py",
-        "total += loss * (stop - start)",
-        "total += loss * batch_size",
-        "the short last batch counts as a full one in the epoch's mean loss",
-    ),
-    _f(
-        "t-counts-epochs",
-        "skffnn/_training.py",
-        "est.t_ += n_train",
-        "est.t_ += 1",
-        "t_ counts epochs instead of samples (invscaling uses it)",
-    ),
-    _f(
-        "partial-fit-resets-n-iter",
-        "skffnn/_training.py",
-        "        if not incremental:\n            est.n_iter_ = 0\n",
-        "        est.n_iter_ = 0\n",
-        "repeated partial_fit calls do not accumulate n_iter_",
-    ),
+    _f("lbfgs-ignores-tol", "skffnn/_solvers.py",
+       '"maxiter": max_iter, "gtol": tol}', '"maxiter": max_iter}',
+       "scipy's gradient tolerance not passed: L-BFGS runs to scipy's 1e-5"),
+    _f("lbfgs-ignores-max-fun", "skffnn/_solvers.py",
+       'options={"maxfun": max_fun, ', "options={",
+       "max_fun not passed: L-BFGS may evaluate the loss 15000 times"),
+    _f("lbfgs-float32-weights-upcast", "skffnn/_solvers.py",
+       "x = res.x.astype(dtype)", "x = res.x",
+       "a float32 network comes back from L-BFGS with float64 weights"),
+    _f("adam-no-bias-correction", "skffnn/_solvers.py",
+       "            * np.sqrt(1 - self.beta_2**self.t)\n"
+       "            / (1 - self.beta_1**self.t)\n",
+       "",
+       "Adam's step size without its bias correction"),
+    _f("adam-epsilon-inside-sqrt", "skffnn/_solvers.py",
+       "        np.sqrt(v, out=s1)\n        s1 += self.epsilon\n",
+       "        np.add(v, self.epsilon, out=s1)\n        np.sqrt(s1, out=s1)\n",
+       "epsilon added under the square root instead of after it"),
+    _f("sgd-nesterov-ignored", "skffnn/_solvers.py",
+       "        if self.nesterov:\n", "        if False:\n",
+       "nesterovs_momentum=True behaves as classical momentum"),
+    _f("sgd-momentum-ignored", "skffnn/_solvers.py",
+       "        velocity *= self.momentum\n", "",
+       "the velocity never decays: momentum is effectively 1"),
+    _f("sgd-invscaling-off-by-one", "skffnn/_solvers.py",
+       "/ (time_step + 1) ** self.power_t", "/ time_step**self.power_t",
+       "invscaling's t + 1 written as t"),
+    _f("sgd-adaptive-divides-by-2", "skffnn/_solvers.py",
+       "self.learning_rate /= 5.0", "self.learning_rate /= 2.0",
+       "'adaptive' divides the step by 2 instead of 5"),
+    # -- the training loop and the data ------------------------------------------
+    _f("early-stopping-keeps-last-weights", "skffnn/_training.py",
+       "    if run.best_theta is not None:\n"
+       "        np.copyto(theta, run.best_theta)\n",
+       "    if run.best_theta is not None:\n        pass\n",
+       "early stopping returns the last weights, not the best on validation"),
+    _f("no-improvement-off-by-one", "skffnn/_training.py",
+       "if h.no_improvement_count <= p.n_iter_no_change:",
+       "if h.no_improvement_count < p.n_iter_no_change:",
+       "stops one epoch early"),
+    _f("loss-improvement-ignores-tol", "skffnn/_training.py",
+       "if h.loss_curve[-1] > h.best_loss - tol:",
+       "if h.loss_curve[-1] > h.best_loss:",
+       "tol not used when judging the training loss's improvement"),
+    _f("epoch-loss-weights-batches-equally", "skffnn/_training.py",
+       "total += loss * Xb.shape[0]", "total += loss * self.p.batch_size",
+       "the short last batch counts as a full one in the epoch's mean loss"),
+    _f("t-counts-epochs", "skffnn/_training.py",
+       "h.t += self.data.n_samples", "h.t += 1",
+       "t_ counts epochs instead of samples (invscaling uses it)"),
+    _f("shuffle-ignored", "skffnn/_data.py",
+       "            rng.shuffle(self._order)\n", "            pass\n",
+       "shuffle=True trains in the data's order"),
+    _f("last-short-batch-dropped", "skffnn/_data.py",
+       "for start in range(0, n, batch_size):",
+       "for start in range(0, n - batch_size + 1, batch_size):",
+       "the last, shorter minibatch of an epoch is never trained on"),
+    _f("validation-split-not-stratified", "skffnn/_data.py",
+       "stratify=self.Y.astype(bool) if stratify else None,", "stratify=None,",
+       "the classifier's validation split is not stratified (not sklearn's)"),
     # -- the estimator -----------------------------------------------------------
-    _f(
-        "early-stopping-score-ignores-sample-weight",
-        "skffnn/_base.py",
-        "float(self._score_from_scores(scores, Yv, swv))",
-        "float(self._score_from_scores(scores, Yv, None))",
-        "the validation score ignores the validation rows' sample weights",
-    ),
-    _f(
-        "validation-loss-ignores-sample-weight",
-        "skffnn/_base.py",
-        "float(net.head.loss(scores, Yv, swv))",
-        "float(net.head.loss(scores, Yv, None))",
-        "validation_loss_curve_ ignores the sample weights",
-    ),
-    _f(
-        "validation-split-not-stratified",
-        "skffnn/_base.py",
-        "            stratify = Y.astype(bool)",
-        "            stratify = None",
-        "the classifier's validation split is not stratified (not sklearn's split)",
-    ),
-    _f(
-        "class-weight-ignored",
-        "skffnn/_classes.py",
-        "return cw if sw is None else sw * cw",
-        "return sw",
-        "class_weight has no effect",
-    ),
-    _f(
-        "binary-proba-columns-swapped",
-        "skffnn/_classes.py",
-        "return F.sigmoid(np.hstack([-scores, scores]))",
-        "return F.sigmoid(np.hstack([scores, -scores]))",
-        "predict_proba's two binary columns in the wrong order",
-    ),
+    _f("warm-start-ignored", "skffnn/_base.py",
+       "not self.warm_start and not incremental", "not incremental",
+       "warm_start=True refits from a new initialisation"),
+    _f("early-stopping-score-ignores-sample-weight", "skffnn/_base.py",
+       "float(self._score_from_scores(scores, Yv, swv))",
+       "float(self._score_from_scores(scores, Yv, None))",
+       "the validation score ignores the validation rows' sample weights"),
+    _f("validation-loss-ignores-sample-weight", "skffnn/_base.py",
+       "float(net.head.loss(scores, Yv, swv))",
+       "float(net.head.loss(scores, Yv, None))",
+       "validation_loss_curve_ ignores the sample weights"),
+    _f("class-weight-ignored", "skffnn/_classes.py",
+       "return cw if sw is None else sw * cw", "return sw",
+       "class_weight has no effect"),
     # -- network and penalty -------------------------------------------------------
-    _f(
-        "l2-penalty-scaled-by-n-not-weight-sum",
-        "skffnn/network.py",
-        "sw_sum = n if sample_weight is None else float(sample_weight.sum())",
-        "sw_sum = n",
-        "the L2 penalty divided by n_samples instead of sum(sample_weight)",
-    ),
-    _f(
-        "l2-penalty-on-biases",
-        "skffnn/network.py",
-        "theta_w = theta[: self.layout.n_weights]",
-        "theta_w = theta",
-        "the biases are penalised too",
-    ),
-    _f(
-        "l2-penalty-missing-from-gradient",
-        "skffnn/network.py",
-        "        if alpha:\n",
-        "        if False:\n",
-        "the penalty is in the loss but not in its gradient",
-    ),
-    _f(
-        "large-batch-block-shares-ignore-weights",
-        "skffnn/network.py",
-        "share = (hi - lo) / n if sw is None else float(sw.sum()) / total",
-        "share = (hi - lo) / n",
-        "full-batch blocks (>= 1024 rows) weighted by rows, not by sample weight",
-    ),
-    _f(
-        "relu-gradient-through-dead-units",
-        "skffnn/_activations.py",
-        "np.multiply(upstream, a > 0, out=upstream)",
-        "np.multiply(upstream, a >= 0, out=upstream)",
-        "relu's backward passes the gradient where the unit is off",
-    ),
-    _f(
-        "logistic-init-factor-6",
-        "skffnn/_activations.py",
-        "F.sigmoid_grad_from_output, init_factor=2.0",
-        "F.sigmoid_grad_from_output",
-        "Glorot factor 6 for the logistic (sklearn uses 2): other initial weights",
-    ),
-    _f(
-        "tanh-gradient-1-minus-y",
-        "skffnn/functional.py",
-        "        np.add(1.0, y, out=u)\n        np.multiply(t, u, out=out)\n",
-        "        np.copyto(out, t)\n",
-        "tanh's local gradient as 1 - y instead of 1 - y^2",
-    ),
-    _f(
-        "softplus-gradient-without-expm1",
-        "skffnn/functional.py",
-        "        np.expm1(t, out=t)\n        np.negative(t, out=out)\n",
-        "        np.exp(t, out=t)\n        np.subtract(1.0, t, out=out)\n",
-        "softplus' gradient 1 - exp(-y) without expm1 (precision lost for tiny y)",
-    ),
+    _f("l2-penalty-scaled-by-n-not-weight-sum", "skffnn/network.py",
+       "sw_sum = n if sample_weight is None else float(sample_weight.sum())",
+       "sw_sum = n",
+       "the L2 penalty divided by n_samples instead of sum(sample_weight)"),
+    _f("l2-penalty-on-biases", "skffnn/network.py",
+       "theta_w = theta[: self.layout.n_weights]", "theta_w = theta",
+       "the biases are penalised too"),
+    _f("l2-penalty-missing-from-gradient", "skffnn/network.py",
+       "        if alpha:\n", "        if False:\n",
+       "the penalty is in the loss but not in its gradient"),
+    _f("large-batch-block-shares-ignore-weights", "skffnn/network.py",
+       "share = (hi - lo) / n if sw is None else float(sw.sum()) / total",
+       "share = (hi - lo) / n",
+       "full-batch blocks (>= 1024 rows) weighted by rows, not by sample weight"),
+    _f("relu-gradient-through-dead-units", "skffnn/_activations.py",
+       "np.multiply(upstream, a > 0, out=upstream)",
+       "np.multiply(upstream, a >= 0, out=upstream)",
+       "relu's backward passes the gradient where the unit is off"),
+    _f("logistic-init-factor-6", "skffnn/_activations.py",
+       "        _backward_from(F.sigmoid_grad_from_output),\n"
+       "        init_factor=2.0,\n",
+       "        _backward_from(F.sigmoid_grad_from_output),\n",
+       "Glorot factor 6 for the logistic (sklearn's is 2): other initial weights"),
+    _f("tanh-gradient-1-minus-y", "skffnn/functional.py",
+       "        np.add(1.0, y, out=u)\n        np.multiply(t, u, out=out)\n",
+       "        np.copyto(out, t)\n",
+       "tanh's local gradient as 1 - y instead of 1 - y^2"),
+    _f("softplus-gradient-without-expm1", "skffnn/functional.py",
+       "        np.expm1(t, out=t)\n        np.negative(t, out=out)\n",
+       "        np.exp(t, out=t)\n        np.subtract(1.0, t, out=out)\n",
+       "softplus' gradient 1 - exp(-y) without expm1 (precision lost, tiny y)"),
+    _f("binary-head-log1p-as-log", "skffnn/functional.py",
+       "    np.log1p(e, out=t)\n    return np.add(out, t, out=out)\n",
+       "    np.log(1 + e, out=t)\n    return np.add(out, t, out=out)\n",
+       "the training log-loss via log(1 + e): confident logits' loss rounds to 0"),
     # -- output heads ----------------------------------------------------------------
-    _f(
-        "poisson-loss-without-constant",
-        "skffnn/_losses.py",
-        "per = xlogy(y, y) - y * z - y + np.exp(z)",
-        "per = -y * z + np.exp(z)",
-        "the Poisson loss without y log y - y: loss_ and loss_curve_ shift",
-    ),
-    _f(
-        "softmax-head-without-max-shift",
-        "skffnn/_losses.py",
-        "s = z - _row_max(z)  # a new array: z stays intact",
-        "s = z.copy()",
-        "the fused softmax head exponentiates unshifted logits",
-    ),
-    _f(
-        "binary-head-log1p-as-log",
-        "skffnn/_losses.py",
-        "per += np.log1p(e)",
-        "per += np.log(1 + e)",
-        "softplus via log(1 + e): log-loss of confident logits rounds to 0",
-    ),
-    _f(
-        "squared-error-without-half",
-        "skffnn/_losses.py",
-        "loss = 0.5 * float(np.vdot(r, r)) / r.shape[0]",
-        "loss = float(np.vdot(r, r)) / r.shape[0]",
-        "the unweighted squared-error loss reported without its 1/2",
-    ),
-    _f(
-        "seed-weights-divided-by-n",
-        "skffnn/_losses.py",
-        "return (w / w.sum()).astype(dtype, copy=False)[:, None], None",
-        "return (w / w.shape[0]).astype(dtype, copy=False)[:, None], None",
-        "the seed gradient's sample weights divided by n, not by sum(w)",
-    ),
+    _f("poisson-loss-without-constant", "skffnn/_losses.py",
+       "            per += xlogy(y, y) - y\n", "",
+       "the Poisson loss without y log y - y: loss_ and loss_curve_ shift"),
+    _f("softmax-head-without-max-shift", "skffnn/_losses.py",
+       "s = F._shift_rows(z)  # a new array: z stays intact", "s = z.copy()",
+       "the fused softmax head exponentiates unshifted logits"),
+    _f("binary-proba-columns-swapped", "skffnn/_losses.py",
+       "return np.hstack([-z, z]) if z.shape[1] == 1 else z",
+       "return np.hstack([z, -z]) if z.shape[1] == 1 else z",
+       "predict_proba's two binary columns in the wrong order"),
+    _f("squared-error-without-half", "skffnn/_losses.py",
+       'return 0.5 if self.objective == "sum" else 0.5 / k',
+       'return 1.0 if self.objective == "sum" else 1.0 / k',
+       "the squared-error loss reported without its 1/2"),
+    _f("squared-error-gradient-of-the-sum", "skffnn/_losses.py",
+       'factor = 1.0 / k if self.objective == "mean" else 1.0', "factor = 1.0",
+       "multi-output squared error: loss averaged over outputs, gradient summed"),
+    _f("seed-weights-divided-by-n", "skffnn/_losses.py",
+       "share = sample_weight * (factor / float(sample_weight.sum()))",
+       "share = sample_weight * (factor / sample_weight.shape[0])",
+       "the seed gradient's sample weights divided by n, not by sum(w)"),
 ]
+# fmt: on
 
 
 # -- the scratch copy ---------------------------------------------------------
@@ -357,7 +242,29 @@ def _run_tests(copy: Path, pytest_args: list[str], timeout: float):
         os.killpg(proc.pid, signal.SIGKILL)  # pytest and only its own children
         out, _ = proc.communicate()
         rc = None
+    except KeyboardInterrupt:
+        os.killpg(proc.pid, signal.SIGKILL)
+        raise
     return rc, out, time.monotonic() - start
+
+
+# Run first: with -x a fault stops at its first failure, and these files (the
+# oracle tests against scikit-learn, mpmath and closed forms) catch most
+# faults within seconds; the rest follow in name order, then the doctests.
+FIRST = (
+    "test_faults.py", "test_parity.py", "test_estimators.py", "test_heads.py",
+    "test_network.py", "test_solvers.py", "test_functional.py", "test_lecture.py",
+)  # fmt: skip
+
+
+def _default_tests() -> list[str]:
+    names = sorted(p.name for p in (ROOT / "tests").glob("test_*.py"))
+    ordered = [n for n in FIRST if n in names] + [n for n in names if n not in FIRST]
+    return [f"tests/{n}" for n in ordered] + ["skffnn"]
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt  # so that SIGTERM, too, ends pytest and the copy
 
 
 _FAILED = re.compile(r"^(?:FAILED|ERROR) (\S+)", re.MULTILINE)
@@ -392,8 +299,9 @@ def main(argv=None) -> int:
         help="working-tree paths copied over the --rev copy (e.g. new tests)",
     )  # fmt: skip
     parser.add_argument(
-        "--tests", nargs="+", default=["tests", "skffnn"], metavar="PATH",
-        help="what pytest collects (default: tests and skffnn's doctests)",
+        "--tests", nargs="+", metavar="PATH",
+        help="what pytest collects (default: every tests/test_*.py, the oracle "
+        "tests first, then skffnn's doctests)",
     )  # fmt: skip
     parser.add_argument("--slow", action="store_true", help="include slow tests")
     parser.add_argument(
@@ -403,6 +311,7 @@ def main(argv=None) -> int:
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--keep", action="store_true", help="keep the scratch copy")
     args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, _interrupt)
 
     faults = FAULTS
     if args.only:
@@ -411,11 +320,16 @@ def main(argv=None) -> int:
             parser.error(f"unknown fault id(s): {sorted(unknown)}")
         faults = [f for f in FAULTS if f.id in args.only]
     if args.list:
+        # Whether each fault still applies to the working tree's source.
         for f in faults:
-            print(f"{f.id:45s} {f.path:22s} {f.why}")
+            path = ROOT / f.path
+            text = path.read_text() if path.is_file() else ""
+            ok = all(text.count(old) == 1 for old, _ in f.edits)
+            print(f"{'ok' if ok else 'STALE':5s} {f.id:45s} {f.path:22s} {f.why}")
         return 0
 
-    base_args = ["-q", "-p", "no:cacheprovider", "-p", "no:randomly", *args.tests]
+    tests = args.tests or _default_tests()
+    base_args = ["-q", "-p", "no:cacheprovider", "-p", "no:randomly", *tests]
     if not args.slow:
         base_args += ["-m", "not slow"]
     scratch = Path(tempfile.mkdtemp(prefix="skffnn-faults-"))
