@@ -34,8 +34,8 @@ from ._sklearn import (
     Interval,
     Options,
     StrOptions,
+    _check_optimize_result,
     _check_sample_weight,
-    lbfgs_convergence_warning,
 )
 from ._solvers import AdamOptimizer, SGDOptimizer
 from ._threads import blas_threads, largest_gemm
@@ -291,8 +291,8 @@ class BaseFFN(VersionStampMixin, _callbacks.CallbackSupport, BaseEstimator):
             self.t_ = h.t  # scikit-learn's L-BFGS counts no samples
             self.validation_loss_curve_ = None
             if result.stop in ("converged", "max_iter"):
-                self.n_iter_ = lbfgs_convergence_warning(
-                    h.n_iter, result.stop == "converged", result.message, self.max_iter
+                self.n_iter_ = _check_optimize_result(
+                    "lbfgs", result.solver_result, self.max_iter
                 )
             return
         self.t_ = h.t

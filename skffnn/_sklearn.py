@@ -21,26 +21,4 @@ __all__ = [
     "_check_partial_fit_first_call",
     "_check_sample_weight",
     "_fit_context",
-    "lbfgs_convergence_warning",
 ]
-
-
-class _ScipyLikeResult:
-    """The three fields of scipy's OptimizeResult that scikit-learn's check reads."""
-
-    def __init__(self, n_iter: int, success: bool, message: str):
-        self.nit = n_iter
-        self.status = 0 if success else 1
-        self.message = message
-
-
-def lbfgs_convergence_warning(
-    n_iter: int, success: bool, message: str, max_iter: int
-) -> int:
-    """scikit-learn's L-BFGS convergence check and warning, word for word.
-
-    Returns the iteration count as scikit-learn's MLP stores it in ``n_iter_``.
-    """
-    return _check_optimize_result(
-        "lbfgs", _ScipyLikeResult(n_iter, success, message), max_iter
-    )

@@ -258,6 +258,8 @@ class LbfgsResult:
     iteration_times: list = field(default_factory=list)
     interrupted: bool = False
     stop_requested: bool = False
+    # scipy's own OptimizeResult, for scikit-learn's convergence check.
+    optimize_result: object = None
 
 
 def minimize_lbfgs(
@@ -344,4 +346,5 @@ def minimize_lbfgs(
         curve,
         times,
         stop_requested=stopped[0],
+        optimize_result=res,
     )

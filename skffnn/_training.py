@@ -103,6 +103,8 @@ class FitResult:
     history: History
     stop: str
     message: str = ""
+    # The solver's own result where it has one (scipy's, for L-BFGS).
+    solver_result: object = None
 
 
 @dataclass(frozen=True)
@@ -397,4 +399,4 @@ def train_lbfgs(
         stop = "stop_requested"
     else:
         stop = "converged" if res.success else "max_iter"
-    return FitResult(theta, history, stop, res.message)
+    return FitResult(theta, history, stop, res.message, res.optimize_result)
