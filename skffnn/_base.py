@@ -222,6 +222,7 @@ class BaseFFN(VersionStampMixin, _callbacks.CallbackSupport, BaseEstimator):
                     net, theta, data, alpha=self.alpha, max_iter=self.max_iter,
                     max_fun=self.max_fun, tol=self.tol, verbose=self.verbose,
                     history=history, watch=watch, reconstruction=rebuild,
+                    report=self._lbfgs_report(net, data),
                 )  # fmt: skip
         else:
             result = self._train_stochastic(
@@ -232,18 +233,40 @@ class BaseFFN(VersionStampMixin, _callbacks.CallbackSupport, BaseEstimator):
         return result, not first_pass
 
     def _training_head(self):
-        """The head trained with: scikit-learn's (loss, gradient) pair.
+        """The head trained with, for scikit-learn's steps and stationary points.
 
-        For several outputs scikit-learn's squared error is averaged over them
-        while its sgd and adam steps follow the gradient of the sum; we follow
-        the same steps, so that the weights and the stopping rule agree. L-BFGS
-        gets the averaged loss with its own gradient: one function, which the
-        line search needs (scikit-learn pairs the average with the sum there).
+        For several outputs scikit-learn reports the squared error averaged
+        over them, while every solver of its follows the gradient of the sum.
+        sgd and adam take the same steps (the 'sklearn' pair: the average, and
+        the sum's gradient), so that the weights and the stopping rule agree.
+        L-BFGS's line search needs one function: it minimises the sum with its
+        own gradient (the same minimiser as scikit-learn's), and the loss is
+        reported as scikit-learn's average (:meth:`_lbfgs_report`).
         """
         name = self._head_name()
-        if name == "squared_error" and self.solver != "lbfgs":
-            return get_head(name, objective="sklearn")
+        if name == "squared_error":
+            return get_head(
+                name, objective="sum" if self.solver == "lbfgs" else "sklearn"
+            )
         return name
+
+    def _lbfgs_report(self, net, data):
+        """``(theta, loss of the sum) -> scikit-learn's loss``, for k outputs.
+
+        The summed squared error plus the penalty P is ``k * D + P``, with D
+        scikit-learn's averaged data term; it reports ``D + P``.
+        """
+        k = net.layout.layer_units[-1]
+        if self._head_name() != "squared_error" or k == 1:
+            return None
+        n_weights, scale = net.layout.n_weights, 0.5 * self.alpha / data.total_weight
+
+        def report(theta, loss):
+            w = theta[:n_weights]
+            penalty = scale * float(w @ w)
+            return (loss - penalty) / k + penalty
+
+        return report
 
     def _fresh_history(self) -> History:
         """The bookkeeping of a first fit, as scikit-learn's ``_initialize``."""

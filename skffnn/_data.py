@@ -9,7 +9,8 @@ The solvers never index X themselves. They ask a *training data* object for
 - ``split(rng, validation_fraction, stratify)``: the early-stopping split, as
   training data for the rest and ``(Xv, Yv, swv)`` held out in memory;
 
-and read ``n_samples`` and ``dtype``. :class:`InMemoryData` serves arrays (and
+and read ``n_samples``, ``total_weight`` (the sum of the sample weights,
+``n_samples`` without them) and ``dtype``. :class:`InMemoryData` serves arrays (and
 sparse matrices) in this process with the same random draws as scikit-learn's
 MLP; ``skffnn._dask`` serves blocks of dask arrays through the same protocol.
 """
@@ -30,6 +31,7 @@ class TrainingData(Protocol):
     """What a solver needs from the training data (see the module docstring)."""
 
     n_samples: int
+    total_weight: float
     dtype: np.dtype
 
     def objective(self, net, alpha: float) -> Callable:
@@ -49,6 +51,11 @@ class InMemoryData:
         self.X, self.Y, self.sw, self.rows = X, Y, sample_weight, rows
         self.n_samples = X.shape[0] if rows is None else len(rows)
         self.dtype = X.dtype
+        if sample_weight is None:
+            self.total_weight = float(self.n_samples)
+        else:
+            sw = sample_weight if rows is None else sample_weight[rows]
+            self.total_weight = float(sw.sum())
         self._bufs: dict[int, tuple] = {}
         self._order = None
 

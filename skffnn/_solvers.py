@@ -271,6 +271,7 @@ def minimize_lbfgs(
     tol: float,
     verbose=0,
     iteration_hook=None,
+    report=None,
 ) -> LbfgsResult:
     """Minimise ``fun: theta -> (loss, grad)`` with scipy's L-BFGS-B.
 
@@ -281,6 +282,8 @@ def minimize_lbfgs(
     run and returns the best parameters evaluated so far with
     ``interrupted=True``. A non-finite loss or gradient at ``theta0`` raises
     :class:`NonFiniteStart`: there is no finite point to search from.
+    ``report(theta, loss)``, when given, turns the minimised loss into the one
+    recorded and printed (the same minimiser, the loss stated in other units).
     """
     dtype = theta0.dtype
     theta = theta0.copy()
@@ -308,7 +311,10 @@ def minimize_lbfgs(
         now = time.perf_counter()
         times.append(now - clock[0])
         clock[0] = now
-        curve.append(float(intermediate_result.fun))
+        loss = float(intermediate_result.fun)
+        if report is not None:
+            loss = report(intermediate_result.x, loss)
+        curve.append(loss)
         if verbose:
             print("Iteration %d, loss = %.8f" % (len(curve), curve[-1]))
         if iteration_hook is not None and iteration_hook(
@@ -328,14 +334,19 @@ def minimize_lbfgs(
             options={"maxfun": max_fun, "maxiter": max_iter, "gtol": tol},
         )
     except KeyboardInterrupt:
+        loss = best["loss"]
+        if report is not None and np.isfinite(loss):
+            loss = report(best["theta"], loss)
         return LbfgsResult(
-            best["theta"], best["loss"], len(curve), best["n_fun"], False,
+            best["theta"], loss, len(curve), best["n_fun"], False,
             "Training interrupted by user.", curve, times, interrupted=True,
         )  # fmt: skip
     x = res.x.astype(dtype)
     loss = float(res.fun)
     if not (np.isfinite(loss) and np.isfinite(x).all()):
         x, loss = best["theta"], float(best["loss"])
+    if report is not None:
+        loss = report(x, loss)
     return LbfgsResult(
         x,
         loss,

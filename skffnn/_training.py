@@ -349,8 +349,13 @@ def train_lbfgs(
     history: History,
     watch=NULL_WATCH,
     reconstruction: Callable | None = None,
+    report: Callable | None = None,
 ) -> FitResult:
-    """Full-batch L-BFGS-B on ``data.objective``; scipy runs on the flat vector."""
+    """Full-batch L-BFGS-B on ``data.objective``; scipy runs on the flat vector.
+
+    ``report(theta, loss)`` states the minimised loss as the estimator reports
+    it (see :func:`~skffnn._solvers.minimize_lbfgs`).
+    """
     fun = data.objective(net, alpha)
 
     def quiet_fun(t):
@@ -384,7 +389,7 @@ def train_lbfgs(
 
     res = minimize_lbfgs(
         quiet_fun, theta, max_iter=max_iter, max_fun=max_fun, tol=tol,
-        verbose=verbose, iteration_hook=hook,
+        verbose=verbose, iteration_hook=hook, report=report,
     )  # fmt: skip
     if not res.stop_requested:
         watch.close_iteration()  # the iteration begun but never run
