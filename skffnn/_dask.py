@@ -506,14 +506,15 @@ def _stratified_take(rng, counts, n_val):
 
 
 # -- from a dask array to training data ----------------------------------------------
-def _as_row_blocks(X, name):
+def _as_row_blocks(X, name, *, sizes=True):
+    """A dask array; with ``sizes``, its row chunks known (computed if need be)."""
     da = _da()
     if not isinstance(X, da.Array):
         if hasattr(X, "to_dask_array"):  # a dask dataframe or series
-            X = X.to_dask_array(lengths=True)
+            X = X.to_dask_array(lengths=sizes)
         else:
             raise TypeError(f"{name} is a dask collection but not a dask array.")
-    if any(math.isnan(c) for c in X.chunks[0]):
+    if sizes and any(math.isnan(c) for c in X.chunks[0]):
         X = X.compute_chunk_sizes()
     return X
 
@@ -716,7 +717,8 @@ def predict(estimator, method_name: str, X):
     >>> import numpy as np, dask.array as da
     >>> from skffnn import FFNRegressor
     >>> X = np.random.RandomState(0).normal(size=(30, 2)); y = X.sum(axis=1)
-    >>> reg = FFNRegressor(hidden_layer_sizes=(5,), solver="lbfgs", random_state=0).fit(X, y)
+    >>> reg = FFNRegressor(hidden_layer_sizes=(5,), solver="lbfgs", random_state=0)
+    >>> reg = reg.fit(X, y)
     >>> lazy = predict(reg, "predict", da.from_array(X, chunks=10))
     >>> lazy.chunks
     ((10, 10, 10),)
@@ -727,7 +729,7 @@ def predict(estimator, method_name: str, X):
 
     dask = import_optional("dask", "dask")
     check_is_fitted(estimator)
-    X = _as_row_blocks(X, "X")
+    X = _as_row_blocks(X, "X", sizes=False)  # unknown row chunks stay unknown
     if X.ndim != 2:
         raise ValueError(
             f"Expected a 2D dask array, got {X.ndim}D instead; reshape your data."

@@ -69,8 +69,8 @@ def _rel_diff(a, b):
 
 def _lbfgs(est_class, **kw):
     return est_class(
-        (6,), activation="tanh", solver="lbfgs", max_iter=20, tol=0.0,
-        random_state=0, **kw,
+        hidden_layer_sizes=(6,), activation="tanh", solver="lbfgs", max_iter=20,
+        tol=0.0, random_state=0, **kw,
     )  # fmt: skip
 
 
@@ -129,7 +129,9 @@ STREAMED = [
 
 
 def _stochastic(est_class, kw, seed=0):
-    return est_class((8,), max_iter=15, batch_size=64, random_state=seed, **kw)
+    return est_class(
+        hidden_layer_sizes=(8,), max_iter=15, batch_size=64, random_state=seed, **kw
+    )
 
 
 def _target(est_class, y, Yr):
@@ -352,3 +354,17 @@ def test_search_under_the_dask_backend_equals_the_serial_search(client, search):
     for split in range(3):
         key = f"split{split}_test_score"
         np.testing.assert_array_equal(spread.cv_results_[key], serial.cv_results_[key])
+
+
+# -- partial_fit ---------------------------------------------------------------------
+def test_partial_fit_on_one_block_continues_as_in_memory(client):
+    X, y, _, _ = _data()
+    classes = np.array(["cat", "dog", "eel"])
+    memory = FFNClassifier((8,), random_state=0)
+    on_dask = FFNClassifier((8,), random_state=0)
+    for half in (slice(0, 300), slice(300, 600)):
+        memory.partial_fit(X[half], y[half], classes=classes)
+        on_dask.partial_fit(da.from_array(X[half], chunks=-1), y[half], classes=classes)
+    assert _rel_diff(memory, on_dask) == 0
+    with pytest.raises(ValueError, match="classes not in"):
+        on_dask.partial_fit(da.from_array(X[:10]), np.array(["fox"] * 10))
