@@ -190,8 +190,8 @@ def hidden_activations(activation: str | Sequence[str], n_hidden: int) -> list[s
     names = [activation] * n_hidden if isinstance(activation, str) else list(activation)
     if len(names) != n_hidden:
         raise ValueError(
-            f"Got {len(names)} activations for {n_hidden} hidden layers; give "
-            "one name, or one name per hidden layer."
+            f"activation has {len(names)} entries for {n_hidden} hidden layers; "
+            "give one name, or one name per hidden layer."
         )
     for name in names:
         get_gate(name)

@@ -25,7 +25,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from . import _callbacks, _dask
-from ._activations import ACTIVATIONS, get_gate
+from ._activations import ACTIVATIONS, hidden_activations
 from ._data import InMemoryData
 from ._layout import Layout
 from ._losses import HEADS, get_head
@@ -124,18 +124,6 @@ class BaseFFN(VersionStampMixin, _callbacks.CallbackSupport, BaseEstimator):
             raise ValueError(f"hidden_layer_sizes must be > 0, got {sizes}.")
         return [int(s) for s in sizes]
 
-    def _hidden_activations(self, n_hidden: int) -> list[str]:
-        act = self.activation
-        names = [act] * n_hidden if isinstance(act, str) else list(act)
-        if len(names) != n_hidden:
-            raise ValueError(
-                f"activation has {len(names)} entries for {n_hidden} hidden layers; "
-                "give one name, or one name per hidden layer."
-            )
-        for name in names:
-            get_gate(name)
-        return names
-
     # -- fit -------------------------------------------------------------------
     def _saved_state(self) -> dict:
         """A copy of ``__dict__`` that training cannot change in place.
@@ -178,7 +166,7 @@ class BaseFFN(VersionStampMixin, _callbacks.CallbackSupport, BaseEstimator):
 
     def _fit_unsafe(self, X, y, sample_weight, incremental, classes):
         hidden = self._hidden_sizes()
-        names = self._hidden_activations(len(hidden))
+        names = hidden_activations(self.activation, len(hidden))
         if incremental and self.early_stopping:
             raise ValueError("partial_fit does not support early_stopping=True")
         first_pass = not hasattr(self, "coefs_") or (
@@ -508,7 +496,7 @@ class BaseFFN(VersionStampMixin, _callbacks.CallbackSupport, BaseEstimator):
         units = [self.coefs_[0].shape[0]] + [b.shape[0] for b in self.intercepts_]
         names = getattr(self, "_fitted_activations", None)
         if names is None:  # weights set by hand on an unfitted estimator
-            names = self._hidden_activations(len(self.coefs_) - 1)
+            names = hidden_activations(self.activation, len(self.coefs_) - 1)
         head = _HEAD_OF_OUTPUT[self.out_activation_]
         return Network(units, names, head, dtype=dtype)
 
