@@ -13,13 +13,18 @@ evaluations timed phase by phase:
 
 The phases are waited for one after the other only in the timed run; a plain
 fit pipelines them. Also measured: a round trip to the cluster (one empty
-task) and the one-off validation and encoding of the blocks. The results feed
-the cost model in docs/scaling_out.md.
+task), the one-off validation and encoding of the blocks ("setup"), the
+largest relative difference between the dask fit's weights and the in-memory
+ones, and **others%**, the share of the machine's CPU that other processes
+took during a size (this process and its workers excluded): on a 2-core
+machine, rows with more than a few percent are slowed by others. The results
+feed the cost model in docs/scaling_out.md.
 
 Run (the OPENBLAS variables force a slow kernel on this machine)::
 
-    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_dask.py
-    python benchmarks/bench_dask.py --rows 20000 --iters 5   # smoke run
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_dask.py \
+        --wait-quiet 90
+    python benchmarks/bench_dask.py --rows 5000 --iters 3   # smoke run
 """
 
 from __future__ import annotations
@@ -97,6 +102,29 @@ def task_busy(stream, n_evals, n_workers):
         if ss["action"] == "compute"
     )
     return busy / max(n_evals, 1) / n_workers
+
+
+def print_latencies(client, repeats):
+    """The cost model's constants: broadcast time by size, scheduling per task."""
+    from distributed import wait
+
+    for n_bytes in (8 * 2**10, 2**20, 8 * 2**20):
+        vec = np.ones(n_bytes // 8)
+        times = []
+        for _ in range(max(repeats // 5, 3)):
+            start = time.perf_counter()
+            client.scatter(vec, broadcast=True, hash=False)
+            times.append(time.perf_counter() - start)
+        print(f"# scatter(broadcast=True) of {n_bytes / 2**20:g} MB: "
+              f"{median_ms(times):.1f} ms median")  # fmt: skip
+    for k in (1, 16, 64):
+        times = []
+        for _ in range(max(repeats // 5, 3)):
+            start = time.perf_counter()
+            wait([client.submit(_noop, pure=False) for _ in range(k)])
+            times.append(time.perf_counter() - start)
+        print(f"# {k} empty tasks submitted and waited for: "
+              f"{median_ms(times):.1f} ms median")  # fmt: skip
 
 
 def run_size(client, n_rows, args, hidden):
@@ -211,6 +239,7 @@ def main(argv=None):
             client.submit(_noop, pure=False).result()
             pings.append(time.perf_counter() - start)
         print(f"# round trip (one empty task): {median_ms(pings):.1f} ms median")
+        print_latencies(client, args.pings)
         run_size(client, 2000, argparse.Namespace(**{**vars(args), "iters": 2}), hidden)
         rows = []
         for n in (int(r) for r in args.rows.split(",")):

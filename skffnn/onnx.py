@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
+from ._activations import hidden_activations
 from ._classes import FFNClassifier, FFNRegressor
 from ._optional import import_optional
 
@@ -95,12 +96,11 @@ def _check_convertible(est) -> list[str]:
     # set_params(activation=...) since then changes nothing until a refit),
     # else the hyperparameter (weights set by hand).
     act = getattr(est, "_fitted_activations", None) or est.activation
-    names = [act] * n_hidden if isinstance(act, str) else list(act)
-    if len(names) != n_hidden:
-        raise ValueError(
-            f"Cannot export {type(est).__name__}: activation={act!r} does not "
-            f"give one name per hidden layer of the fitted network ({n_hidden})."
-        )
+    try:
+        names = hidden_activations(act, n_hidden)
+    except ValueError as exc:
+        raise ValueError(f"Cannot export {type(est).__name__}: {exc}") from None
+    # A gate skffnn gains later needs its own ONNX form here first.
     unknown = sorted(set(names) - set(_HIDDEN))
     if unknown:
         raise ValueError(

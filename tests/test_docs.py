@@ -19,8 +19,9 @@ Three kinds of check:
      project's standard asks;
    - ``PR02``, ``GL08`` for properties, whose signature numpydoc cannot read.
 
-   Objects that are neither classes nor functions (``__version__``, a string)
-   have no docstring of their own to validate.
+   Objects that are neither classes nor functions (``__version__``, a string;
+   ``skffnn.onnx.CLASSIFIER_OPTIONS``, a dict) have no docstring of their own
+   to validate; the built site must show them on their module's page.
 2. **The Markdown pages' examples.** In ``README.md`` and ``docs/*.md``,
    every ```` ```pycon ```` block is a doctest whose output is compared with
    what the code prints (``ELLIPSIS``, ``NORMALIZE_WHITESPACE``); a
@@ -36,7 +37,8 @@ Three kinds of check:
 3. **The built site** (``docs/_build/html``, made by the docs build in
    ``.ci/run`` before the tests): every gallery page embeds at least one image
    file that exists, every ``examples/plot_*.py`` has its gallery page, and
-   every public name has its API page. Skipped with a reason when the site has
+   every public class, function and module has its API page (constants: a
+   place on their module's page). Skipped with a reason when the site has
    not been built, except in CI, where that is a failure.
 """
 
@@ -213,7 +215,14 @@ def _check_shown_output(where, printed, shown):
     return ""
 
 
-@pytest.mark.parametrize("page", PAGES)
+def _has_examples(page) -> bool:
+    return any(
+        m["lang"] != "text" and not (m["path"] or m["reason"])
+        for m, _, _ in _blocks(page)
+    )
+
+
+@pytest.mark.parametrize("page", [p for p in PAGES if _has_examples(p)])
 def test_page_examples_print_what_they_show(page, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # a block may write files
     namespace = {"__name__": f"page_{Path(page).stem}"}
@@ -236,8 +245,7 @@ def test_page_examples_print_what_they_show(page, tmp_path, monkeypatch):
         failures.append(_check_shown_output(*pending, None))
     failures = [f for f in failures if f]
     assert not failures, "\n".join(failures)
-    if ran == 0:
-        pytest.skip(f"{page} has no runnable example")
+    assert ran, f"{page}: no example ran"
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -322,3 +330,18 @@ def test_every_public_name_has_an_api_page(html):
     ]
     missing = [name for name in expected if not (generated / f"{name}.html").exists()]
     assert not missing, f"no API page for {missing}; list them in docs/api.rst"
+
+
+def test_every_public_constant_is_on_its_module_page(html):
+    # Names that are neither classes nor functions (a dict of options, the
+    # version string) are documented on their module's page, or on the API
+    # reference's front page for the package itself.
+    for name, obj in public_names().items():
+        if inspect.isclass(obj) or callable(obj):
+            continue
+        module = name.rsplit(".", 1)[0]
+        if module == "skffnn":
+            page, anchor = html / "api.html", name
+        else:
+            page, anchor = html / "generated" / f"{module}.html", f'id="{name}"'
+        assert anchor in page.read_text(encoding="utf-8"), f"{name} is not on {page}"

@@ -124,6 +124,33 @@ def test_weighted_early_stopping_fit_follows_sklearn(ours, theirs, X, y, solver)
     assert _max_weight_diff(a, b) < 1e-10
 
 
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+def test_weighted_validation_loss_curve_is_consistent_with_sklearns_weighted_r2(
+    solver,
+):
+    # On the validation split, with weights w: loss = 0.5 sum w r^2 / sum w and
+    # R^2 = 1 - sum w r^2 / sum w (y - mean_w y)^2, so loss / (1 - R^2) is half
+    # the split's weighted variance: the same number at every epoch. The R^2
+    # are scikit-learn's (test above); a loss that drops the weights breaks it.
+    sw = np.random.RandomState(1).uniform(0.1, 3.0, size=Y_REG.shape[0])
+    params = dict(
+        hidden_layer_sizes=(6,),
+        solver=solver,
+        early_stopping=True,
+        validation_fraction=0.2,
+        learning_rate_init=0.01,
+        max_iter=15,
+        random_state=0,
+    )
+    reg = _fit_quietly(FFNRegressor(**params), X_REG, Y_REG, sample_weight=sw)
+    theirs = _fit_quietly(MLPRegressor(**params), X_REG, Y_REG, sample_weight=sw)
+    assert_allclose(reg.validation_scores_, theirs.validation_scores_, rtol=1e-12)
+    losses = np.asarray(reg.validation_loss_curve_)
+    ratio = losses / (1 - np.asarray(reg.validation_scores_))
+    assert len(losses) == reg.n_iter_ > 5
+    assert_allclose(ratio, ratio[0], rtol=1e-9)
+
+
 # -- 3. the Poisson loss is scikit-learn's half deviance, constant included ---------
 @pytest.mark.parametrize("solver", ["sgd", "adam", "lbfgs"])
 def test_poisson_loss_curve_is_sklearns_half_deviance(solver):
