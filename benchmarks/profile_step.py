@@ -36,8 +36,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _harness as h
 import bench_mlp
 
-from skffnn._solvers import AdamOptimizer, SGDOptimizer
 from skffnn._data import InMemoryData
+from skffnn._solvers import AdamOptimizer, SGDOptimizer
 from skffnn.network import Network, _add_scaled, _matmul
 
 

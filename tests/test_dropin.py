@@ -14,8 +14,8 @@ from numpy.testing import assert_array_equal
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.datasets import load_iris, make_regression
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.neural_network import MLPClassifier, MLPRegressor
+from sklearn.utils._param_validation import InvalidParameterError
 
 from skffnn import DivergenceWarning, FFNClassifier, FFNRegressor
 

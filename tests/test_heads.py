@@ -496,7 +496,9 @@ def test_glorot_factors_follow_the_activation_as_given():
     assert hidden_activations("tanh", 0) == []
     with pytest.raises(ValueError, match="Unknown activation 'swish'"):
         glorot_factors("swish", 0)
-    with pytest.raises(ValueError, match="activation has 1 entries for 2 hidden layers"):
+    with pytest.raises(
+        ValueError, match="activation has 1 entries for 2 hidden layers"
+    ):
         glorot_factors(["relu"], 2)
 
 

@@ -275,7 +275,9 @@ def test_one_adam_epoch_lands_on_sklearns_weights():
 
 
 def test_network_rejects_a_wrong_number_of_activations():
-    with pytest.raises(ValueError, match="activation has 2 entries for 1 hidden layers"):
+    with pytest.raises(
+        ValueError, match="activation has 2 entries for 1 hidden layers"
+    ):
         Network([3, 4, 2], ["relu", "tanh"])
 
 

@@ -867,7 +867,8 @@ def test_integer_weights_match_repeated_rows_for_minibatch_solvers_statistically
         for seed in range(4):
             est = ESTIMATORS[kind](
                 hidden_layer_sizes=(8,), activation="tanh", solver=solver,
-                learning_rate_init=0.02, batch_size=20, max_iter=100, alpha=1e-4, random_state=seed,
+                learning_rate_init=0.02, batch_size=20, max_iter=100, alpha=1e-4,
+                random_state=seed,
             )  # fmt: skip
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ConvergenceWarning)
