@@ -15,9 +15,11 @@ The phases are waited for one after the other only in the timed run; a plain
 fit pipelines them. Also measured: a round trip to the cluster (one empty
 task), the one-off validation and encoding of the blocks ("setup"), the
 largest relative difference between the dask fit's weights and the in-memory
-ones, and **others%**, the share of the machine's CPU that other processes
-took during a size (this process and its workers excluded): on a 2-core
-machine, rows with more than a few percent are slowed by others. The results
+ones, **ratio** (dask s/iter over the in-memory fit's on one BLAS thread,
+the workers' setting), and **others%**, the share of the machine's CPU that
+other processes took during a size (this process and its workers excluded):
+on a 2-core machine, rows with more than a few percent are slowed by others.
+The results
 feed the cost model in docs/scaling_out.md.
 
 Run (the OPENBLAS variables force a slow kernel on this machine)::

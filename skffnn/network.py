@@ -110,14 +110,38 @@ class Network:
     --------
     >>> import numpy as np
     >>> from skffnn.network import Network
-    >>> net = Network([2, 3, 1], activation="tanh", loss="squared_error")
-    >>> theta = net.init_params(random_state=0)
-    >>> X = np.array([[0.0, 1.0], [1.0, 0.0]]); Y = np.array([[1.0], [0.0]])
+    >>> net = Network([2, 2, 1], activation="relu", loss="squared_error")
+    >>> theta = np.zeros(net.n_params)
+    >>> (W1, W2), (b1, b2) = net.layout.unpack(theta)  # views into theta
+    >>> W1[...] = [[1.0, -1.0], [0.5, 2.0]]; b1[...] = [0.0, 0.5]
+    >>> W2[...] = [[1.0], [-2.0]]; b2[...] = 0.25
+    >>> X = np.array([[1.0, 0.0], [0.0, 1.0]]); Y = np.array([[1.0], [0.0]])
+
+    The hidden layer is relu([1, -0.5]) = [1, 0] and relu([0.5, 2.5]); the
+    output ``a @ W2 + b2``:
+
+    >>> net.forward(theta, X)
+    array([[ 1.25],
+           [-4.25]])
+
+    The loss is half the mean squared residual, (0.25**2 + 4.25**2) / 4; the
+    output layer's gradient is ``a.T @ (residual / n)``:
+
     >>> loss, grad = net.loss_and_gradient(theta, X, Y)
-    >>> grad.shape == theta.shape == (net.n_params,)
+    >>> float(loss)
+    4.53125
+    >>> (gW1, gW2), (gb1, gb2) = net.layout.unpack(grad)
+    >>> gW2.ravel(), gb2
+    (array([-0.9375, -5.3125]), array([-2.]))
+
+    Every component is the loss's derivative (central differences agree):
+
+    >>> def loss_at(t):
+    ...     return net.loss_and_gradient(t, X, Y)[0]
+    >>> step = 1e-6 * np.eye(net.n_params)
+    >>> numeric = [(loss_at(theta + e) - loss_at(theta - e)) / 2e-6 for e in step]
+    >>> bool(np.allclose(grad, numeric, rtol=1e-6, atol=1e-9))
     True
-    >>> net.forward(theta, X).shape
-    (2, 1)
     """
 
     def __init__(

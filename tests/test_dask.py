@@ -120,6 +120,23 @@ def test_lbfgs_objective_sums_blocks_in_a_fixed_order(client):
     assert _rel_diff(first, second) == 0
 
 
+def test_without_a_client_the_local_scheduler_fits_the_same_weights(
+    client, monkeypatch
+):
+    # The same blocks summed in the same tree, in this process: bit-identical.
+    X, y, _, sw = _data()
+    Xd, swd = da.from_array(X, chunks=(UNEVEN, -1)), da.from_array(sw, chunks=UNEVEN)
+    on_cluster = _lbfgs(FFNClassifier).fit(Xd, y, swd)
+
+    def no_client():
+        raise ValueError("No clients found")
+
+    monkeypatch.setattr(distributed, "default_client", no_client)
+    with dask.config.set(scheduler="sync"):
+        local = _lbfgs(FFNClassifier).fit(Xd, y, swd)
+    assert _rel_diff(on_cluster, local) == 0
+
+
 # -- sgd and adam, streamed ------------------------------------------------------------
 STREAMED = [
     (FFNClassifier, dict(solver="adam")),

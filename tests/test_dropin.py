@@ -164,3 +164,47 @@ def test_a_scalar_non_integer_layer_size_fails_parameter_validation_as_sklearns(
     for Est in (MLPClassifier, FFNClassifier):
         with pytest.raises(InvalidParameterError, match="hidden_layer_sizes"):
             Est(hidden_layer_sizes=3.5).fit(X_IRIS, Y_IRIS)
+
+
+# -- declared differences (docs/user_guide.md, "Where skffnn differs") ---------------
+def test_predict_log_proba_gives_minus_inf_without_a_floating_point_warning():
+    clf = _quiet_fit(
+        FFNClassifier(hidden_layer_sizes=(4,), random_state=0), X_IRIS, Y_IRIS
+    )
+    clf.coefs_ = [c * 100.0 for c in clf.coefs_]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        log_proba = clf.predict_log_proba(X_IRIS)
+    assert np.isneginf(log_proba).any()
+
+
+def test_the_classifiers_loss_is_the_exact_log_loss_of_its_logits_at_saturation():
+    # scikit-learn computes the log-loss from probabilities clipped to
+    # [eps, 1 - eps]; ours is the log-loss of the logits, exact however
+    # confident the model is (here about 2e-12, far below any clipped value).
+    from skffnn import functional as F
+
+    y = (Y_IRIS == 0).astype(int)
+    params = dict(hidden_layer_sizes=(), solver="lbfgs", alpha=0.0, random_state=0)
+    clf = _quiet_fit(FFNClassifier(max_iter=1000, **params), X_IRIS * 300, y)
+    z = clf.logits(X_IRIS * 300)
+    exact = F.binary_log_loss(y[:, None].astype(float), z[:, None])
+    assert clf.loss_ == pytest.approx(exact, rel=1e-12)
+    assert 0 < clf.loss_ < 1e-10
+
+
+def test_every_declared_difference_names_a_test_that_exists():
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    guide = (root / "docs" / "user_guide.md").read_text()
+    table = guide[guide.index("## Where skffnn differs") :]
+    rows = [line for line in table.splitlines() if line.startswith("| ")][2:]
+    assert len(rows) >= 10
+    for row in rows:
+        names = re.findall(r"`(test_\w+\.py)(?:::(test_\w+))?`", row)
+        assert names, row
+        for path, test in names:
+            source = (root / "tests" / path).read_text()
+            assert not test or f"def {test}(" in source, (path, test)
