@@ -2,7 +2,8 @@
 
 scikit-learn may move or change its private helpers in any release; keeping
 them here makes a change upstream one module to mend. Public scikit-learn API
-is imported where it is used.
+is imported where it is used. The experimental callback API, private parts
+included, has its own adapter: :mod:`skffnn._callbacks`.
 """
 
 from __future__ import annotations
