@@ -1,4 +1,4 @@
-"""Seconds per L-BFGS iteration on a dask.distributed cluster against the in-memory fit.
+"""Seconds per L-BFGS iteration on a dask cluster against the in-memory fit.
 
 On a ``LocalCluster`` of worker processes on loopback (default 2 workers, one
 thread each), for each data size: the in-memory fit, the fit on a dask array
@@ -19,8 +19,8 @@ ones, **ratio** (dask s/iter over the in-memory fit's on one BLAS thread,
 the workers' setting), and **others%**, the share of the machine's CPU that
 other processes took during a size (this process and its workers excluded):
 on a 2-core machine, rows with more than a few percent are slowed by others.
-The results
-feed the cost model in docs/scaling_out.md.
+The results feed the cost model in docs/scaling_out.md; the lines before the
+table time a broadcast by size and empty tasks, its constants.
 
 Run (the OPENBLAS variables force a slow kernel on this machine)::
 

@@ -310,6 +310,8 @@ class DaskTrainingData:
     Attributes
     ----------
     n_samples : int
+    total_weight : float
+        Sum of the sample weights (``n_samples`` without them).
     timings : list of dict or None
         Set to a list to record, per loss-and-gradient evaluation, the seconds
         spent sending theta (``"send"``), computing the blocks
@@ -321,6 +323,7 @@ class DaskTrainingData:
         self.runner, self.blocks = runner, list(blocks)
         self.rows, self.weights = list(rows), list(weights)
         self.n_samples = int(sum(self.rows))
+        self.total_weight = float(sum(self.weights) if weighted else self.n_samples)
         self.dtype = np.dtype(dtype)
         self.weighted = weighted
         self.timings = None
@@ -337,7 +340,7 @@ class DaskTrainingData:
     def objective(self, net, alpha: float) -> Callable:
         """``theta -> (loss, grad)`` over every block, summed on the cluster."""
         runner = self.runner
-        total = self.n_samples if not self.weighted else float(sum(self.weights))
+        total = self.total_weight
         if not total > 0:
             raise ValueError(
                 "sample_weight must have a positive sum (the loss is a weighted "
