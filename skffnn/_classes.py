@@ -360,6 +360,7 @@ class FFNClassifier(ClassifierMixin, BaseFFN):
             y_true, self._labels_from_scores(scores), sample_weight=sample_weight
         )
 
+    @_dask.blockwise
     def predict(self, X):
         """Predict class labels (or label indicators, for multilabel targets).
 
@@ -372,10 +373,9 @@ class FFNClassifier(ClassifierMixin, BaseFFN):
         y : ndarray of shape (n_samples,) or (n_samples, n_classes)
             The predicted classes.
         """
-        if _dask.is_dask_collection(X):
-            return _dask.predict(self, "predict", X)
         return self._labels_from_scores(self._scores(X))
 
+    @_dask.blockwise
     def predict_proba(self, X):
         """Class probabilities, ordered as ``classes_``; rows sum to 1.
 
@@ -392,13 +392,12 @@ class FFNClassifier(ClassifierMixin, BaseFFN):
         proba : ndarray of shape (n_samples, n_classes)
             The probability of each class, per sample.
         """
-        if _dask.is_dask_collection(X):
-            return _dask.predict(self, "predict_proba", X)
         scores = self._scores(X)
         if self._single_class():
             return np.ones_like(scores)
         return self._fitted_head().proba(scores)
 
+    @_dask.blockwise
     def predict_log_proba(self, X):
         """Natural logarithm of ``predict_proba(X)``, as scikit-learn defines it.
 
@@ -416,13 +415,12 @@ class FFNClassifier(ClassifierMixin, BaseFFN):
         log_proba : ndarray of shape (n_samples, n_classes)
             ``np.log(predict_proba(X))``.
         """
-        if _dask.is_dask_collection(X):
-            return _dask.predict(self, "predict_log_proba", X)
         proba = self.predict_proba(X)
         # log(0) = -inf is the defined answer here, not a floating-point fault.
         with np.errstate(divide="ignore"):
             return np.log(proba, out=proba)
 
+    @_dask.blockwise
     def exact_log_proba(self, X):
         """Compute log-probabilities from the logits, exact where ``log(p)`` is not.
 
@@ -454,13 +452,12 @@ class FFNClassifier(ClassifierMixin, BaseFFN):
         >>> clf.exact_log_proba([[1.0]])
         array([[-1000.,     0.]])
         """
-        if _dask.is_dask_collection(X):
-            return _dask.predict(self, "exact_log_proba", X)
         scores = self._scores(X)
         if self._single_class():
             return np.zeros_like(scores)
         return self._fitted_head().exact_log_proba(scores)
 
+    @_dask.blockwise
     def logits(self, X):
         """Raw output scores of the network (the inputs of sigmoid or softmax).
 
@@ -482,8 +479,6 @@ class FFNClassifier(ClassifierMixin, BaseFFN):
         >>> clf.logits(X[:2]).shape
         (2, 3)
         """
-        if _dask.is_dask_collection(X):
-            return _dask.predict(self, "logits", X)
         scores = self._scores(X)
         return scores.ravel() if self.n_outputs_ == 1 else scores
 
@@ -666,6 +661,7 @@ class FFNRegressor(RegressorMixin, BaseFFN):
             return float("nan")
         return r2_score(y_true, pred, sample_weight=sample_weight)
 
+    @_dask.blockwise
     def predict(self, X):
         """Predict the target(s): the identity or exp of the output scores.
 
@@ -678,8 +674,6 @@ class FFNRegressor(RegressorMixin, BaseFFN):
         y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
             The predicted target(s).
         """
-        if _dask.is_dask_collection(X):
-            return _dask.predict(self, "predict", X)
         return self._predictions_from_scores(self._scores(X))
 
     @_fit_context(prefer_skip_nested_validation=True)

@@ -27,6 +27,7 @@ by default).
 from __future__ import annotations
 
 import copy
+import functools
 import math
 import threading
 import time
@@ -68,6 +69,22 @@ def is_dask_collection(X: Any) -> bool:
     True
     """
     return callable(getattr(X, "__dask_graph__", None))
+
+
+def blockwise(method: Callable) -> Callable:
+    """Decorate a prediction method ``method(estimator, X)`` for dask input.
+
+    A dask array goes to :func:`predict` (a lazy array of the same row
+    chunks); anything else to ``method`` itself.
+    """
+
+    @functools.wraps(method)
+    def dispatch(estimator, X):
+        if is_dask_collection(X):
+            return predict(estimator, method.__name__, X)
+        return method(estimator, X)
+
+    return dispatch
 
 
 def _da():
