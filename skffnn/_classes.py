@@ -191,6 +191,9 @@ class FFNClassifier(ClassifierMixin, BaseFFN):
     """
     )
 
+    # MLPClassifier has this attribute (not a parameter): the loss it trains.
+    loss = "log_loss"
+
     _parameter_constraints: dict = {
         **BaseFFN._parameter_constraints,
         "class_weight": [dict, StrOptions({"balanced"}), None],
@@ -716,8 +719,3 @@ class FFNRegressor(RegressorMixin, BaseFFN):
             The fitted estimator.
         """
         return self._fit(X, y, sample_weight=sample_weight, incremental=True)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.target_tags.multi_output = True
-        return tags

@@ -208,3 +208,31 @@ def test_every_declared_difference_names_a_test_that_exists():
         for path, test in names:
             source = (root / "tests" / path).read_text()
             assert not test or f"def {test}(" in source, (path, test)
+
+
+@pytest.mark.parametrize(
+    "ours, theirs", [(FFNClassifier, MLPClassifier), (FFNRegressor, MLPRegressor)]
+)
+def test_tags_and_public_names_are_sklearns(ours, theirs):
+    import dataclasses
+
+    from sklearn.utils import get_tags
+
+    def flat(tags, prefix=""):
+        out = {}
+        for f in dataclasses.fields(tags):
+            value = getattr(tags, f.name)
+            if dataclasses.is_dataclass(value):
+                out.update(flat(value, f"{prefix}{f.name}."))
+            else:
+                out[prefix + f.name] = value
+        return out
+
+    assert flat(get_tags(ours())) == flat(get_tags(theirs()))
+    public = {n for n in dir(theirs()) if not n.startswith("_")}
+    ours_public = {n for n in dir(ours()) if not n.startswith("_")}
+    # Ours has every public name of scikit-learn's, plus the declared extras.
+    assert ours_public - public <= {
+        "class_weight", "exact_log_proba", "logits", "set_callbacks",
+    }  # fmt: skip
+    assert public <= ours_public
