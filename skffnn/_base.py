@@ -147,7 +147,7 @@ class BaseFFN(VersionStampMixin, _callbacks.CallbackSupport, BaseEstimator):
     def _fit(self, X, y, sample_weight=None, incremental=False, classes=None):
         saved = self._saved_state()
         try:
-            result, continued = self._fit_unsafe(
+            result, continued, watch = self._fit_unsafe(
                 X, y, sample_weight, incremental, classes
             )
         except NonFiniteStart:
@@ -162,7 +162,20 @@ class BaseFFN(VersionStampMixin, _callbacks.CallbackSupport, BaseEstimator):
             self._restore_state(saved)
             raise
         self._warn_outcome(result, continued, saved)
+        # The root task ends with the model as the call leaves it (a diverged
+        # warm start has been undone by now).
+        watch.end(self._fitted_attributes)
         return self
+
+    def _fitted_attributes(self) -> dict:
+        """The fitted attributes a callback's ``fitted_estimator`` needs."""
+        return {
+            "coefs_": self.coefs_,
+            "intercepts_": self.intercepts_,
+            "n_iter_": self.n_iter_,
+            "loss_": self.loss_,
+            "loss_curve_": list(self.loss_curve_),
+        }
 
     def _fit_unsafe(self, X, y, sample_weight, incremental, classes):
         hidden = self._hidden_sizes()
@@ -217,8 +230,7 @@ class BaseFFN(VersionStampMixin, _callbacks.CallbackSupport, BaseEstimator):
                 net, theta, data, rng, incremental, history, watch, rebuild
             )
         self._store(result, net)
-        watch.end(lambda: rebuild(result.theta, result.history))
-        return result, not first_pass
+        return result, not first_pass, watch
 
     def _training_head(self):
         """The head trained with, for scikit-learn's steps and stationary points.
