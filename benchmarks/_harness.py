@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import itertools
+import json
 import os
 import platform
 import resource
@@ -250,6 +251,13 @@ class Stopwatch:
 
     def read(self) -> Timing:
         return Timing(time.perf_counter() - self.wall, time.process_time() - self.cpu)
+
+
+def save_results(path, env: dict, args, results) -> None:
+    """Write one run (environment, arguments, results) as JSON to ``path``."""
+    with open(path, "w") as f:
+        saved = {"environment": env, "args": vars(args), "results": results}
+        json.dump(saved, f, indent=1, default=str)
 
 
 def summarize(values: list[float]) -> dict[str, float]:

@@ -702,9 +702,7 @@ def main(argv=None) -> int:
         f"{100 * env['others_share']:.0f}% of the machine's CPU meanwhile"
     )
     if args.json:
-        with open(args.json, "w") as f:
-            saved = {"environment": env, "args": vars(args), "results": results}
-            json.dump(saved, f, indent=1, default=str)
+        h.save_results(args.json, env, args, results)
     return 0
 
 

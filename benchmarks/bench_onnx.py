@@ -21,7 +21,6 @@ threads and onnxruntime's intra-op threads alike; default: all cores, then
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 
@@ -173,9 +172,7 @@ def main(argv=None) -> int:
     )
     print(table(results))
     if args.json:
-        with open(args.json, "w") as f:
-            saved = {"environment": env, "args": vars(args), "results": results}
-            json.dump(saved, f, indent=1, default=str)
+        h.save_results(args.json, env, args, results)
     return 0
 
 
