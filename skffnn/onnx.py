@@ -27,8 +27,14 @@ onnxruntime's own ``Sigmoid`` clamps large logits (in float32 it returns
 ``6e-8`` for ``sigmoid(-30) = 9e-14``) and its ``Softplus`` has no double
 kernel, so the sigmoid, softplus and the output heads are built from ``Exp``
 and ``Log`` in the stable forms of :mod:`skffnn.functional`: tiny
-probabilities keep their relative precision. A float32 graph evaluates them,
-and ``tanh``, in double and rounds once, as skffnn does for float32 data.
+probabilities keep their relative precision. A float32 graph evaluates them in
+double and rounds once, as skffnn does for float32 data; its matrix products,
+``relu`` and ``tanh`` stay in float32, as the estimator's do (its float32
+``tanh`` is NumPy's, within an ULP of the true value).
+
+The graphs use operators of ONNX opset 11 (``Equal`` and ``Where`` on
+doubles); a ``target_opset`` below :data:`MIN_OPSET` raises a ValueError at
+conversion instead of writing a graph onnxruntime cannot load.
 """
 
 from __future__ import annotations
@@ -66,7 +72,7 @@ from skl2onnx.common.utils import (  # noqa: E402
 )
 from skl2onnx.common.utils_classifier import get_label_classes  # noqa: E402
 
-__all__ = ["CLASSIFIER_OPTIONS", "to_onnx"]
+__all__ = ["CLASSIFIER_OPTIONS", "MIN_OPSET", "to_onnx"]
 
 CLASSIFIER_OPTIONS: dict[str, list] = {
     "zipmap": [True, False, "columns"],
@@ -74,6 +80,13 @@ CLASSIFIER_OPTIONS: dict[str, list] = {
     "output_class_labels": [False, True],
 }
 """The conversion options FFNClassifier accepts (those of skl2onnx's MLP)."""
+
+MIN_OPSET: int = 11
+"""The lowest ``target_opset`` (of the main ONNX domain) the converters write.
+
+Below it ``Equal`` takes no doubles (``log1p``) and ``Where`` does not exist;
+onnxruntime would refuse the graph when it loads it.
+"""
 
 _HIDDEN = ("identity", "logistic", "sigmoid", "tanh", "relu", "softplus")
 _OUTPUT = {
@@ -277,7 +290,8 @@ def _hidden(g: _Graph, name: str, z: str) -> str:
     if name == "relu":
         return g.op("Relu", z)
     if name == "tanh":
-        return _in_double(g, z, lambda x: g.op("Tanh", x))
+        # In the graph's dtype, as the estimator: np.tanh on float32 buffers.
+        return g.op("Tanh", z)
     if name in ("logistic", "sigmoid"):
         return _in_double(g, z, lambda x: _sigmoid(g, x))
     return _in_double(g, z, lambda x: _softplus(g, x))
@@ -302,6 +316,14 @@ def _graph_for(scope, container, operator) -> tuple[_Graph, str]:
     A double input gives a double graph; anything else (float, int64, bool)
     a float32 graph, as skl2onnx's converters do.
     """
+    if container.target_opset < MIN_OPSET:
+        raise ValueError(
+            f"Cannot export {type(operator.raw_operator).__name__} to ONNX "
+            f"opset {container.target_opset}: skffnn's converters need "
+            f"target_opset >= {MIN_OPSET} (skffnn.onnx.MIN_OPSET), the first "
+            "opset whose Equal operator takes doubles. Pass "
+            f"target_opset={MIN_OPSET} or later, or leave it out."
+        )
     variable = operator.inputs[0]
     dtype = np.float64 if _is_double(variable) else np.float32
     g = _Graph(scope, container, dtype)
@@ -401,7 +423,7 @@ def to_onnx(model: Any, X_sample: Any, **kwargs: Any) -> Any:
     **kwargs
         Passed to ``skl2onnx.to_onnx``, e.g. ``options={"zipmap": False}``
         for the classifier's probabilities as one tensor instead of a list of
-        dictionaries, or ``target_opset``.
+        dictionaries, or ``target_opset`` (at least :data:`MIN_OPSET`).
 
     Returns
     -------
@@ -413,6 +435,8 @@ def to_onnx(model: Any, X_sample: Any, **kwargs: Any) -> Any:
     ------
     sklearn.exceptions.NotFittedError
         If ``model`` is not fitted.
+    ValueError
+        If ``target_opset`` is below :data:`MIN_OPSET`.
 
     Examples
     --------

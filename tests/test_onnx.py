@@ -488,6 +488,80 @@ def test_softplus_double_graph_uses_no_sigmoid_or_softplus_operator():
     assert not floats, "a float64 graph holds its weights and constants in double"
 
 
+def test_float32_tanh_runs_in_float32_as_the_estimator_does():
+    # The estimator's float32 tanh is np.tanh on float32 buffers (no detour
+    # through double): the graph's Tanh takes and gives float32, as the module
+    # docstring says. The sigmoid next to it is evaluated in double.
+    X, y = clf_data()
+    clf = fit(
+        FFNClassifier((6, 5), activation=["tanh", "logistic"], max_iter=5),
+        X.astype(np.float32),
+        y,
+    )
+    onx = skffnn.onnx.to_onnx(clf, X[:1].astype(np.float32), options={"zipmap": False})
+    made_by = {out: node for node in onx.graph.node for out in node.output}
+    (tanh,) = [node for node in onx.graph.node if node.op_type == "Tanh"]
+    feeds = made_by[tanh.input[0]]
+    assert feeds.op_type == "Add", "Tanh reads the layer's float32 affine output"
+    assert not any(
+        node.op_type == "Cast" and tanh.output[0] in node.input
+        for node in onx.graph.node
+    )
+    casts = [n for n in onx.graph.node if n.op_type == "Cast"]
+    assert any(a.i == 11 for n in casts for a in n.attribute), "sigmoid in double"
+    doc = skffnn.onnx.__doc__
+    assert "``tanh`` stay in float32" in doc and "and ``tanh``, in double" not in doc
+    Xt = rows(X, np.float32)
+    check_classifier(clf, Xt)
+
+
+@pytest.mark.parametrize("cls", [FFNClassifier, FFNRegressor])
+@pytest.mark.parametrize("how", ["to_onnx", "skl2onnx", "dict"])
+def test_target_opset_below_the_minimum_raises_naming_it(cls, how):
+    # Below opset 11 the graph used to be written, and onnxruntime refused to
+    # load it (Equal on doubles, in log1p).
+    X, y = clf_data()
+    est = fit(cls(hidden_layer_sizes=(4,), activation="softplus", max_iter=5), X, y)
+    opset = skffnn.onnx.MIN_OPSET - 1
+    options = {"zipmap": False} if cls is FFNClassifier else None
+    message = f"target_opset >= {skffnn.onnx.MIN_OPSET}"
+    with pytest.raises(ValueError, match=message):
+        if how == "to_onnx":
+            skffnn.onnx.to_onnx(est, X[:1], target_opset=opset, options=options)
+        elif how == "skl2onnx":
+            skl2onnx.to_onnx(est, X[:1], target_opset=opset, options=options)
+        else:
+            skffnn.onnx.to_onnx(
+                est, X[:1], target_opset={"": opset, "ai.onnx.ml": 1}, options=options
+            )
+
+
+@pytest.mark.parametrize("cls", [FFNClassifier, FFNRegressor])
+def test_the_minimum_target_opset_loads_and_agrees_in_onnxruntime(cls):
+    X, y = clf_data()
+    est = fit(
+        cls(hidden_layer_sizes=(4, 3), activation=["softplus", "tanh"], max_iter=5),
+        X,
+        y,
+    )
+    options = {"zipmap": False} if cls is FFNClassifier else {}
+    onx = skffnn.onnx.to_onnx(
+        est, X[:1], target_opset=skffnn.onnx.MIN_OPSET, options=options
+    )
+    assert max(o.version for o in onx.opset_import if o.domain in ("", "ai.onnx")) <= (
+        skffnn.onnx.MIN_OPSET
+    )
+    session = ort.InferenceSession(
+        onx.SerializeToString(), providers=["CPUExecutionProvider"]
+    )
+    outputs = session.run(None, {"X": X})
+    if cls is FFNClassifier:
+        np.testing.assert_array_equal(outputs[0], est.predict(X))
+        assert_relative(outputs[1], est.predict_proba(X), RTOL[np.float64])
+    else:
+        np.testing.assert_allclose(outputs[0].ravel(), est.predict(X), rtol=1e-12)
+
+
 # --------------------------------------------------------------------------
 # the benchmark script
 # --------------------------------------------------------------------------
