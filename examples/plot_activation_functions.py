@@ -41,7 +41,7 @@ ACTIVATIONS = {
 }
 
 z = np.linspace(-5.0, 5.0, 1001)
-fig, (ax_f, ax_df) = plt.subplots(1, 2, figsize=(10, 4), sharex=True)
+fig, (ax_f, ax_df) = plt.subplots(1, 2, figsize=(8, 3.8), sharex=True)
 for name, (f, df) in ACTIVATIONS.items():
     style = {"ls": "--", "color": "0.4"} if name.startswith("step") else {}
     ax_f.plot(z, f(z), label=name, **style)
@@ -49,6 +49,9 @@ for name, (f, df) in ACTIVATIONS.items():
 ax_f.set(title="activation f(z)", xlabel="z", ylim=(-1.5, 3.0))
 ax_df.set(title="derivative f'(z)", xlabel="z", ylim=(-0.1, 1.2))
 ax_f.legend(loc="upper left", fontsize="small")
+# One colour per function in every figure below; "logistic" is the sigmoid.
+COLORS = {line.get_label(): line.get_color() for line in ax_f.get_lines()}
+COLORS["logistic"] = COLORS["sigmoid"]
 for ax in (ax_f, ax_df):
     ax.axhline(0, color="0.8", lw=0.8, zorder=0)
     ax.axvline(0, color="0.8", lw=0.8, zorder=0)
@@ -78,20 +81,26 @@ for name, (f, df) in ACTIVATIONS.items():
 # nothing: the unit is *saturated*. ReLU's derivative is exactly 1 wherever the
 # unit is on, which is why the lecture says "when unsure, use ReLU".
 
-fig, ax = plt.subplots(figsize=(7, 3.5))
+fig, ax = plt.subplots(figsize=(7, 3.5), layout="constrained")
 zz = np.linspace(-10.0, 10.0, 2001)
+lines = {}
 for name in ("sigmoid", "tanh", "relu", "softplus"):
     _, df = ACTIVATIONS[name]
-    ax.semilogy(zz, np.maximum(df(zz), 1e-12), label=name)
+    (lines[name],) = ax.semilogy(
+        zz, np.maximum(df(zz), 1e-12), label=name, color=COLORS[name]
+    )
 ax.axhline(1e-2, color="k", lw=0.8, ls=":")
-for name, color in (("sigmoid", "C1"), ("tanh", "C2")):
+for name in ("sigmoid", "tanh"):
     saturated = ACTIVATIONS[name][1](zz) < 1e-2
-    ax.fill_between(zz, 1e-12, 10, where=saturated, color=color, alpha=0.12)
+    # Each function's saturation in its own curve's colour ("_": no legend entry).
+    color = lines[name].get_color()
+    ax.fill_between(
+        zz, 1e-12, 10, where=saturated, color=color, alpha=0.12, label=f"_{name}"
+    )
     edge = zz[~saturated].max()
     print(f"{name}' < 1e-2 for |z| > {edge:.2f}")
 ax.set(xlabel="z", ylabel="f'(z)", ylim=(1e-5, 2), title="derivatives, log scale")
-ax.legend(loc="lower center", ncol=4, fontsize="small")
-fig.tight_layout()
+ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize="small")
 
 # %%
 # Vanishing gradients in a deep network
@@ -118,7 +127,7 @@ def layer_gradient_norms(activation, n_layers=10, width=32, seed=0):
 grad_norms = {act: layer_gradient_norms(act) for act in ("logistic", "tanh", "relu")}
 fig, ax = plt.subplots(figsize=(7, 3.5))
 for act, norms in grad_norms.items():
-    ax.semilogy(np.arange(1, norms.size + 1), norms, "o-", label=act)
+    ax.semilogy(np.arange(1, norms.size + 1), norms, "o-", label=act, color=COLORS[act])
     print(f"{act:<9} first layer / last layer = {norms[0] / norms[-1]:.1e}")
 ax.set(
     xlabel="layer l (1 = next to the input)",

@@ -97,7 +97,7 @@ neuron = {"w0": dw0, "x0": dx0, "w1": dw1, "x1": dx1, "w2": dw2}
 print(f"f = {out:.2f}; " + ", ".join(f"df/d{k} = {v:.2f}" for k, v in neuron.items()))
 
 r = lambda v: round(v, 2)  # noqa: E731 (labels with two decimals, as the lecture)
-fig, ax = plt.subplots(figsize=(9, 5.5))
+fig, ax = plt.subplots(figsize=(8, 5))
 draw_graph(
     ax,
     {"w0": (0, 6, "w0"), "x0": (0, 4.5, "x0"), "w1": (0, 3, "w1"),

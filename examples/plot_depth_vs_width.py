@@ -95,20 +95,19 @@ for k in range(1, 8):
         f"{shallow_n:>4}; max errors {deep_err:.0e}, {shallow_err:.0e}"
     )
 
-fig, (ax_fn, ax_n) = plt.subplots(1, 2, figsize=(10, 3.8))
+fig, (ax_fn, ax_n) = plt.subplots(1, 2, figsize=(8, 3.8), layout="constrained")
 net, theta = deep_sawtooth(3)
 ax_fn.plot(X, net.forward(theta, X), label="3 ReLU layers of width 2 (19 params)")
 for layer in (1, 2):
     part, part_theta = deep_sawtooth(layer)
     ax_fn.plot(X, part.forward(part_theta, X), lw=0.8, ls="--", label=f"after {layer}")
 ax_fn.set(title="the sawtooth, layer by layer", xlabel="x")
-ax_fn.legend(fontsize="x-small", loc="lower center")
+ax_fn.legend(fontsize="x-small", loc="upper center", bbox_to_anchor=(0.5, -0.18))
 teeth = [2 ** (k - 1) for k in exact]
 ax_n.loglog(teeth, [v[0] for v in exact.values()], "o-", label="deep: 6k + 1")
 ax_n.loglog(teeth, [v[1] for v in exact.values()], "s-", label="shallow: 3 2^k + 1")
 ax_n.set(xlabel="teeth", ylabel="parameters", title="parameters for an exact fit")
 ax_n.legend()
-fig.tight_layout()
 
 # %%
 # What training finds: a search over depth and activation
@@ -177,14 +176,14 @@ def heat_map(ax, values, rows, cols, title):
 
 
 fig, (ax_s, ax_p) = plt.subplots(
-    1, 2, figsize=(11, 4.8), layout="constrained", width_ratios=[3, 4]
+    1, 2, figsize=(8, 4.4), layout="constrained", width_ratios=[3, 4]
 )
 labels = [f"{s} ({n_params([1, *s, 1])})" for s in SHAPES]
 heat_map(ax_s, scores, labels, ACTIVATIONS, "R^2 by shape (parameters)")
 ax_s.set(xlabel="activation of every layer")
 image = heat_map(ax_p, pairs, PER_LAYER, PER_LAYER, "R^2 of (6, 6) by layer")
 ax_p.set(xlabel="second layer", ylabel="first layer")
-fig.colorbar(image, ax=[ax_s, ax_p], label="mean held-out R^2", shrink=0.8)
+colorbar = fig.colorbar(image, ax=[ax_s, ax_p], label="mean held-out R^2", shrink=0.8)
 
 # %%
 # The honest reading: deep networks can *represent* the sawtooth with

@@ -74,7 +74,7 @@ for solver in SETTINGS:
     same = np.mean(ours.predict(X_test) == theirs.predict(X_test))
     print(f"{solver}: {same:.1%} identical test predictions")
 
-fig, (ax_acc, ax_time) = plt.subplots(1, 2, figsize=(10, 3.8))
+fig, (ax_acc, ax_time) = plt.subplots(1, 2, figsize=(8, 3.8), layout="constrained")
 positions = np.arange(len(SETTINGS))
 for offset, library in ((-0.2, "scikit-learn"), (0.2, "skffnn")):
     accuracy = [scores[s, library] for s in SETTINGS]
@@ -85,8 +85,8 @@ ax_acc.set(ylim=(0.9, 1.0), ylabel="test accuracy", title="scores")
 ax_time.set(ylabel="seconds", title=f"fit time, 1 BLAS thread, best of {REPEATS}")
 for ax in (ax_acc, ax_time):
     ax.set_xticks(positions, list(SETTINGS))
-    ax.legend(loc="lower right")
-fig.tight_layout()
+# One legend above both panels: inside one, it would cover a bar.
+fig.legend(*ax_acc.get_legend_handles_labels(), loc="outside upper center", ncol=2)
 
 # %%
 # Log-probabilities at saturation
@@ -112,7 +112,7 @@ saturated = np.isneginf(least["skffnn predict_log_proba"])
 print(f"predict_log_proba is -inf from a factor of {factors[saturated][0]:.0f} on;")
 print(f"exact_log_proba there: {least['skffnn exact_log_proba'][saturated][0]:.5g}")
 
-fig, ax = plt.subplots(figsize=(7, 4))
+fig, ax = plt.subplots(figsize=(7, 4.5), layout="constrained")
 BOTTOM = 1e6  # where -inf is drawn
 for (name, values), style in zip(least.items(), ("o", "x", "-")):
     drawn = np.where(np.isneginf(values), BOTTOM, -values)
@@ -125,6 +125,10 @@ ax.set(
     title="log-probability of the least likely class",
     ylim=(1e-1, BOTTOM * 10),
 )
-ax.legend(fontsize="small", loc="center right")
-fig.tight_layout()
+fig.legend(
+    *ax.get_legend_handles_labels(),
+    loc="outside lower center",
+    ncol=2,
+    fontsize="small",
+)
 plt.show()

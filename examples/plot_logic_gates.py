@@ -102,7 +102,7 @@ models = {
     ),
 }  # fmt: skip
 scores = {}
-fig, axes = plt.subplots(1, 2, figsize=(9, 4), layout="constrained")
+fig, axes = plt.subplots(1, 2, figsize=(8, 3.8), layout="constrained")
 for ax, (name, clf) in zip(axes, models.items()):
     clf.fit(X, y)
     scores[name] = clf.score(X, y)

@@ -137,18 +137,19 @@ for name in FUNCTIONS:
     errors[name] = (ulp_distance(naive_value, truth), ulp_distance(stable_value, truth))
 
 CAP = 1e20  # where an inf / nan result is drawn
-fig, axes = plt.subplots(2, 2, figsize=(10, 6.5), sharex=True)
+fig, axes = plt.subplots(2, 2, figsize=(8, 7), sharex=True, layout="constrained")
 for ax, (name, formula) in zip(axes.ravel(), FUNCTIONS.items()):
     bad, good = errors[name]
-    ax.semilogy(x, np.clip(bad, 0.1, CAP) + 0.0, ".", ms=3, label=f"naive {formula}")
-    ax.semilogy(x, np.clip(good, 0.1, CAP), ".", ms=3, label=f"F.{name}")
+    ax.semilogy(x, np.clip(bad, 0.1, CAP) + 0.0, ".", ms=3, label="naive formula")
+    ax.semilogy(x, np.clip(good, 0.1, CAP), ".", ms=3, label="skffnn.functional")
     ax.axhline(CAP, color="C3", lw=0.6, ls=":")
     ax.text(-790, CAP * 3, "inf / nan", color="C3", fontsize="x-small")
-    ax.set(title=name, ylim=(0.05, CAP * 100), ylabel="error in ULP (0 drawn at 0.1)")
-    ax.legend(loc="center right", fontsize="x-small")
+    ax.set(ylim=(0.05, CAP * 100), ylabel="error in ULP (0 drawn at 0.1)")
+    ax.set_title(f"{name}\nnaive: {formula}", fontsize="medium")
 for ax in axes[1]:
     ax.set_xlabel("x")
-fig.tight_layout()
+# One legend for the four panels, above them: inside, it would hide points.
+fig.legend(*axes[0, 0].get_legend_handles_labels(), loc="outside upper center", ncol=2)
 
 # %%
 # Summary

@@ -120,7 +120,7 @@ blas.restore_original_limits()
 # Left: the L-BFGS loss per iteration on the cluster and in memory: one curve
 # on top of the other. Right: how far apart they are, relative to the loss:
 # rounding, from summing the blocks in another order.
-fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 3.6))
+fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(8, 3.6))
 iters = np.arange(1, len(in_memory.loss_curve_) + 1)
 ax1.plot(iters, in_memory.loss_curve_, lw=3, alpha=0.4, label="in memory")
 ax1.plot(iters, on_cluster.loss_curve_, "k--", lw=1, label="dask, 8 blocks")
@@ -135,8 +135,10 @@ ax2.set_title("cluster against memory")
 fig.tight_layout()
 
 
+# sphinx_gallery_start_ignore
+# What the tests check; not part of the example (hidden from the gallery page).
 def main():
-    """Print and return what the example found (for the test suite)."""
+    """Return what the example found, for the test suite."""
     result = {
         "weight_difference": weight_difference,
         "proba_identical": proba_identical,
@@ -144,10 +146,8 @@ def main():
         "adam_validation": float(adam.best_validation_score_),
         "seconds_per_iteration": {"cluster": t_cluster, "memory": t_memory},
     }
-    print(result)
     return result
 
 
-if __name__ == "__main__":
-    main()
-    plt.show()
+# sphinx_gallery_end_ignore
+plt.show()

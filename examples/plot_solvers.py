@@ -109,14 +109,23 @@ for name in SOLVERS:
 # default step of 0.001 is cautious and steady, and the one that needs the
 # least tuning on large data, which is why it is the default.
 
-styles = {"lbfgs": {"color": "k", "lw": 2}, "adam": {"color": "C3", "lw": 2}}
-fig, axes = plt.subplots(1, 2, figsize=(11, 4.5))
+# One colour per solver (the SGD variants in blues and greens, Adam red,
+# L-BFGS black and thick), one legend for both panels, beside them: inside,
+# it would hide the curves.
+COLORS = ["#9ecae1", "#4292c6", "#08519c", "#74c476", "#238b45", "C3", "k"]
+fig, axes = plt.subplots(2, 1, figsize=(7.5, 7.5), layout="constrained")
 for ax, problem in zip(axes, PROBLEMS):
-    for name in SOLVERS:
+    for name, color in zip(SOLVERS, COLORS):
         curve = curves[problem, name]
-        ax.plot(np.arange(1, curve.size + 1), curve, label=name, **styles.get(name, {}))
-    ax.set(yscale="log", xlabel="epoch (L-BFGS: iteration)", ylabel="training loss")
+        lw = 2 if name in ("adam", "lbfgs") else 1.3
+        ax.plot(np.arange(1, curve.size + 1), curve, label=name, color=color, lw=lw)
+    ax.set(yscale="log", ylabel="training loss")
     ax.set_title(problem)
-axes[0].legend(fontsize="small")
-fig.tight_layout()
+axes[-1].set_xlabel("epoch (L-BFGS: iteration)")
+fig.legend(
+    *axes[0].get_legend_handles_labels(),
+    loc="outside lower center",
+    ncol=3,
+    fontsize="small",
+)
 plt.show()

@@ -8,6 +8,7 @@ naive sigmoid in the graph would lose the tiny probabilities' digits.
 """
 
 import importlib.util
+import re
 import runpy
 import warnings
 from pathlib import Path
@@ -595,7 +596,11 @@ def test_deployment_example_shows_agreement_down_to_tiny_probabilities(capsys):
     script = ROOT / "examples" / "plot_deployment.py"
     result = runpy.run_path(str(script), run_name="example_deployment")["main"]()
     plt.close("all")
-    assert "labels identical: True" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "labels identical: True" in out
+    # The graph's types by name, not by ONNX's type codes (11 is DOUBLE).
+    assert re.search(r"input\s+X\s+DOUBLE\s+shape \(n, 64\)", out), out
+    assert re.search(r"output\s+probabilities\s+DOUBLE", out), out
     assert result["labels_identical"] and result["zeros_match"]
     assert result["max_relative_difference"] < 1e-12
     assert result["smallest_probability"] < 1e-30  # saturated logits were seen
