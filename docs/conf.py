@@ -15,6 +15,8 @@ import re
 import sys
 from pathlib import Path
 
+from sphinx_gallery.sorting import ExplicitOrder
+
 import skffnn
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -74,14 +76,34 @@ myst_heading_anchors = 3
 
 # -- Gallery -------------------------------------------------------------------
 # Every examples/plot_*.py is executed and rendered; quickstart.py (the README's
-# first command, text only) is not part of the gallery.
+# first command, text only) is not part of the gallery. The gallery follows the
+# lecture's order, as examples/GALLERY_HEADER.rst lists it, then the features
+# beyond the lecture. A script missing here comes last (the "*"), and
+# tests/test_docs.py fails until it has its place.
+GALLERY_ORDER = [
+    "plot_activation_functions.py",
+    "plot_numerical_stability.py",
+    "plot_logic_gates.py",
+    "plot_universal_approximation.py",
+    "plot_depth_vs_width.py",
+    "plot_backprop_by_hand.py",
+    "plot_solvers.py",
+    "plot_dropin.py",
+    "plot_watching_training.py",
+    "plot_deployment.py",
+    "plot_scaling_out.py",
+    "*",
+]
+
 sphinx_gallery_conf = {
     "examples_dirs": str(ROOT / "examples"),
     "gallery_dirs": "auto_examples",
     "filename_pattern": r"[\\/]plot_",
     # matched against the file name (and, in places, the full path)
     "ignore_pattern": r"(^|[\\/])(?!plot_)[^\\/]*\.py$",
-    "within_subsection_order": "FileNameSortKey",
+    "within_subsection_order": ExplicitOrder(GALLERY_ORDER),
+    # A script's last expression is not echoed: each prints what it shows.
+    "capture_repr": (),
     "image_scrapers": ("matplotlib",),
     "matplotlib_animations": False,
     "doc_module": ("skffnn",),
@@ -98,7 +120,8 @@ sphinx_gallery_conf = {
 # -- HTML -------------------------------------------------------------------------
 html_theme = "pydata_sphinx_theme"
 html_title = f"skffnn {release}"
-html_static_path: list[str] = []
+html_static_path = ["_static"]
+html_css_files = ["skffnn.css"]
 html_theme_options = {
     "navigation_with_keys": False,
     "show_toc_level": 2,

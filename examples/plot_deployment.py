@@ -13,8 +13,9 @@ it with onnxruntime, and checks that the two agree: the same labels, and the
 same probabilities down to the tiny ones of far-out inputs, whose logits are
 huge. It then times both on the same rows.
 
-Needs skffnn's optional extra ``onnx`` (skl2onnx, onnx, onnxruntime) and
-matplotlib. Run: python examples/plot_deployment.py
+Needs skffnn's optional extras ``onnx`` (skl2onnx, onnx, onnxruntime) and
+``docs`` (matplotlib): from a checkout of the repository,
+``python -m pip install ".[onnx,docs]"``. Run: python examples/plot_deployment.py
 """
 
 # %%

@@ -15,7 +15,8 @@ to ``fit``: skffnn validates and encodes it block by block on the workers, and
 
 Here the cluster is a ``LocalCluster`` on this machine (127.0.0.1); with a
 real one, only the address given to ``Client`` changes (see the "Scaling out"
-page). Needs the ``dask`` extra: ``pip install 'skffnn[dask]'``.
+page). Needs skffnn's optional extras ``dask`` and ``docs`` (matplotlib): from
+a checkout of the repository, ``python -m pip install ".[dask,docs]"``.
 """
 
 # %%

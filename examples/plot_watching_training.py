@@ -15,8 +15,10 @@ without any callback: the training loss (``loss_curve_``), the validation
 score with early stopping (``validation_scores_``) and the wall time of each
 epoch (``epoch_times_``).
 
-Needs scikit-learn >= 1.9, skffnn's optional extra ``progress`` (rich) and
-matplotlib. Run: python examples/plot_watching_training.py
+Needs scikit-learn >= 1.9 and skffnn's optional extras ``progress`` (rich)
+and ``docs`` (matplotlib): from a checkout of the repository,
+``python -m pip install ".[progress,docs]"``. Run:
+python examples/plot_watching_training.py
 """
 
 # %%

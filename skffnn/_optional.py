@@ -21,7 +21,8 @@ def import_optional(module: str, extra: str, *, purpose: str = "") -> ModuleType
     module : str
         Dotted name of the module to import.
     extra : str
-        skffnn's optional extra that provides it (``pip install skffnn[extra]``).
+        skffnn's optional extra that provides it (installed from a checkout
+        of the repository with ``python -m pip install ".[extra]"``).
     purpose : str, default=""
         What needs it, for the message.
 
@@ -35,5 +36,6 @@ def import_optional(module: str, extra: str, *, purpose: str = "") -> ModuleType
         what = f" for {purpose}" if purpose else ""
         raise ImportError(
             f"{module!r} is needed{what} but is not installed; install skffnn's "
-            f"optional extra {extra!r}: pip install 'skffnn[{extra}]'."
+            f"optional extra {extra!r}, from a checkout of skffnn's repository: "
+            f'python -m pip install ".[{extra}]".'
         ) from exc

@@ -62,6 +62,9 @@ import skffnn
 
 require_extra("numpydoc", "docs")
 numpydoc_validate = importlib.import_module("numpydoc.validate")
+# MyST's own Markdown parser (myst-parser depends on it).
+MarkdownIt = require_extra("markdown_it", "docs").MarkdownIt
+escapedSplit = importlib.import_module("markdown_it.rules_block.table").escapedSplit
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -260,6 +263,107 @@ def test_page_excerpts_match_the_source(page):
             f"{page}: the excerpt of {m['path']} lines {first}-{last} no "
             "longer matches the source; update the excerpt or its line numbers"
         )
+
+
+# --------------------------------------------------------------------------
+# Installing
+# --------------------------------------------------------------------------
+
+# skffnn is not published on a package index: every instruction installs it
+# from a checkout, as README.md does, with ``python -m pip install ".[extra]"``.
+_FROM_AN_INDEX = re.compile(r"pip install\s+(?:-e\s+)?[\"']?skffnn\b")
+_INSTALL = re.compile(r"pip install\s+(?:-e\s+)?(?P<target>\S+)")
+_TEXTS = [
+    "README.md",
+    *sorted(str(p.relative_to(ROOT)) for p in DOCS.glob("*.md")),
+    *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "examples").iterdir()),
+    *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "skffnn").glob("*.py")),
+]
+
+
+@pytest.mark.parametrize("path", [p for p in _TEXTS if not p.endswith(".pyc")])
+def test_install_instructions_install_from_a_checkout(path):
+    text = (ROOT / path).read_text()
+    assert not _FROM_AN_INDEX.search(text), (
+        f"{path} tells users to install skffnn from a package index, where it "
+        'is not published: say `python -m pip install ".[extra]"` from a checkout'
+    )
+    for m in _INSTALL.finditer(text):
+        target = m["target"].strip("`'")
+        if target != ".":
+            target = target.rstrip("`).,;:'")
+        if target.startswith(("scikit-learn", '"scikit-learn', "--upgrade")):
+            continue  # other packages, from the index
+        assert re.fullmatch(r"""(\.|"\.\[([a-z,]+|\{extra\})\]")""", target), (
+            f"{path}: `{m[0]}` is not the checkout form "
+            '`python -m pip install ".[extra]"`'
+        )
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        assert text[line_start : m.start()].rstrip().endswith("python -m"), (
+            f"{path}: say `python -m pip install`, as everywhere else: {m[0]}"
+        )
+
+
+def test_a_missing_extra_s_error_says_how_to_install_it():
+    from skffnn._optional import import_optional
+
+    with pytest.raises(ImportError) as caught:
+        import_optional("skffnn_no_such_module", "dask", purpose="a test")
+    message = str(caught.value)
+    assert "from a checkout of skffnn's repository" in message
+    assert 'python -m pip install ".[dask]"' in message
+
+
+# --------------------------------------------------------------------------
+# The Markdown tables
+# --------------------------------------------------------------------------
+
+
+def _table_cells(row: str) -> list[str]:
+    """The cells of a table row as MyST (markdown-it) splits it.
+
+    A ``|`` splits cells wherever it is not escaped, inside backticks too (as
+    on GitHub): write ``\\|`` for a bar in a cell.
+    """
+    row = row.strip()
+    if row.startswith("|"):
+        row = row[1:]
+    if row.endswith("|") and not row.endswith("\\|"):
+        row = row[:-1]
+    return escapedSplit(row)
+
+
+def _tables(page):
+    """``(first line number, rows)`` of every table MyST finds on ``page``."""
+    text = (ROOT / page).read_text()
+    lines = text.splitlines()
+    parser = MarkdownIt("commonmark").enable("table")
+    for token in parser.parse(text):
+        if token.type == "table_open":
+            first, last = token.map
+            yield first + 1, lines[first:last]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_table_row_has_the_header_s_columns(page):
+    # A row with more cells than its header loses the extra ones silently (a
+    # `|` inside backticks splits the cell); one with fewer gets empty cells.
+    broken = []
+    for line, rows in _tables(page):
+        width = len(_table_cells(rows[0]))
+        broken += [
+            f"{page}:{line + i}: {len(_table_cells(row))} cells, header has "
+            f"{width}: {row[:70]}"
+            for i, row in enumerate(rows)
+            if len(_table_cells(row)) != width
+        ]
+    assert not broken, "\n".join(broken)
+
+
+def test_the_table_checker_sees_a_bar_inside_backticks():
+    # The checker itself, on the kind of row that broke.
+    assert len(_table_cells("| `a` | `exp(-2|x|)` | c |")) == 5
+    assert len(_table_cells("| `a` | `exp(-2\\|x\\|)` | c |")) == 3
 
 
 # --------------------------------------------------------------------------
