@@ -472,3 +472,133 @@ def test_every_public_constant_is_on_its_module_page(html):
         else:
             page, anchor = html / "generated" / f"{module}.html", f'id="{name}"'
         assert anchor in page.read_text(encoding="utf-8"), f"{name} is not on {page}"
+
+
+class _CodeLinks(HTMLParser):
+    """Inline ``<code>`` texts of a page, outside code blocks: linked or not."""
+
+    def __init__(self):
+        super().__init__()
+        self.linked: set[str] = set()
+        self.unlinked: set[str] = set()
+        self._stack: list[str] = []
+        self._text: list[str] | None = None
+        self._in_link = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("pre", "script", "style", "nav"):
+            self._stack.append(tag)
+        if tag == "a" and "reference internal" in (dict(attrs).get("class") or ""):
+            self._in_link += 1
+        if tag == "code" and not self._stack:
+            self._text = []
+
+    def handle_endtag(self, tag):
+        if tag in ("pre", "script", "style", "nav") and self._stack:
+            self._stack.pop()
+        if tag == "a" and self._in_link:
+            self._in_link -= 1
+        if tag == "code" and self._text is not None:
+            # Sphinx writes a function's link as "name()".
+            text = "".join(self._text).strip().removesuffix("()")
+            (self.linked if self._in_link else self.unlinked).add(text)
+            self._text = None
+
+    def handle_data(self, data):
+        if self._text is not None:
+            self._text.append(data)
+
+
+def _api_names() -> set[str]:
+    """Names a reader would look up: public classes, functions, modules (short
+    and qualified) and the methods skffnn adds, as they appear in prose."""
+    names = set(public_modules()[1:])
+    for qualname, obj in public_names().items():
+        if inspect.isclass(obj) or inspect.isfunction(obj):
+            names |= {qualname, qualname.rsplit(".", 1)[1]}
+    # Short names that also mean something else in prose: an activation's name
+    # ("relu", "sigmoid", "tanh", ...) or scikit-learn's own ProgressBar.
+    names -= {"identity", "sigmoid", "tanh", "relu", "softplus", "expit"}
+    names -= {"ProgressBar"}
+    names |= {"exact_log_proba", "predict_log_proba", "set_callbacks"}
+    return names
+
+
+NARRATIVE = sorted(p.stem for p in DOCS.glob("*.md") if p.stem != "changelog")
+
+
+@pytest.mark.parametrize("page", NARRATIVE)
+def test_narrative_pages_link_the_names_they_show_to_their_api_pages(html, page):
+    # Each public name a page shows as code is a link to its API entry at
+    # least once on that page (the changelog, a record, is left as it was).
+    parser = _CodeLinks()
+    parser.feed((html / f"{page}.html").read_text(encoding="utf-8"))
+    shown = (parser.linked | parser.unlinked) & _api_names()
+    # A link under the short or the qualified name counts for both.
+    linked = {name.rsplit(".", 1)[-1] for name in parser.linked}
+    never_linked = sorted(n for n in shown if n.rsplit(".", 1)[-1] not in linked)
+    assert not never_linked, (
+        f"{page}.md shows {never_linked} but never links them to their API "
+        "pages: write {class}`skffnn.FFNClassifier`, {func}`...`, {meth}`...`"
+    )
+
+
+# The lecture's order (its parts, in turn), then the features beyond it.
+LECTURE_ORDER = [
+    "plot_activation_functions",  # activation functions
+    "plot_numerical_stability",  # numerically stable algorithms
+    "plot_logic_gates",  # the perceptron exercise, and the lesson
+    "plot_universal_approximation",  # the universal approximation theorem
+    "plot_depth_vs_width",  # depth
+    "plot_backprop_by_hand",  # backpropagation, computational graphs, gates
+    "plot_solvers",  # training
+    "plot_dropin",  # skffnn next to scikit-learn
+    "plot_watching_training",
+    "plot_deployment",
+    "plot_scaling_out",
+]
+
+
+def test_gallery_follows_the_lecture_s_order(html):
+    scripts = {p.stem for p in (ROOT / "examples").glob("plot_*.py")}
+    assert sorted(LECTURE_ORDER) == sorted(scripts), (
+        "place every example in LECTURE_ORDER here and in docs/conf.py's GALLERY_ORDER"
+    )
+    index = (html / "auto_examples" / "index.html").read_text(encoding="utf-8")
+    thumbnails = re.findall(
+        r'class="sphx-glr-thumbcontainer"[^>]*>.*?href="(plot_\w+)\.html',
+        index,
+        re.DOTALL,
+    )
+    seen = list(dict.fromkeys(thumbnails))
+    assert seen == LECTURE_ORDER
+
+
+def test_gallery_header_lists_the_gallery_s_order():
+    header = (ROOT / "examples" / "GALLERY_HEADER.rst").read_text().lower()
+    header = " ".join(header.split())
+    topics = [
+        "activation functions", "numerical stability", "logic gates",
+        "universal approximation", "depth versus width", "backpropagation by hand",
+        "the solvers", "scikit-learn's mlp", "watching training", "deployment",
+        "more than one machine",
+    ]  # fmt: skip
+    positions = [header.index(t) for t in topics]
+    assert positions == sorted(positions)
+
+
+@pytest.mark.parametrize(
+    "script", sorted(p.stem for p in (ROOT / "examples").glob("plot_*.py"))
+)
+def test_gallery_output_shows_no_repr_or_raw_dict(html, script):
+    page = (html / "auto_examples" / f"{script}.html").read_text(encoding="utf-8")
+    outputs = re.findall(
+        r'<div class="sphx-glr-script-out[^"]*">.*?<pre>(.*?)</pre>', page, re.DOTALL
+    )
+    text = re.sub(r"<[^>]+>", "", "\n".join(outputs))  # the highlighter's spans
+    assert not re.search(r"object at 0x[0-9a-f]+", text), f"{script} shows a repr"
+    assert not re.search(r"^\s*\{(&#39;|'|&quot;)", text, re.MULTILINE), (
+        f"{script} prints a raw dict"
+    )
+    code = re.sub(r"<[^>]+>", "", page)
+    assert "def main(" not in code, f"{script} shows its test-suite helper"
