@@ -121,7 +121,9 @@ sphinx_gallery_conf = {
 html_theme = "pydata_sphinx_theme"
 html_title = f"skffnn {release}"
 html_static_path = ["_static"]
+# Tables wider than the text column wrap inside their cells (_static/skffnn.css).
 html_css_files = ["skffnn.css"]
+html_js_files = ["skffnn.js"]
 html_theme_options = {
     "navigation_with_keys": False,
     "show_toc_level": 2,
