@@ -102,7 +102,7 @@ for layer in (1, 2):
     part, part_theta = deep_sawtooth(layer)
     ax_fn.plot(X, part.forward(part_theta, X), lw=0.8, ls="--", label=f"after {layer}")
 ax_fn.set(title="the sawtooth, layer by layer", xlabel="x")
-ax_fn.legend(fontsize="x-small", loc="upper center", bbox_to_anchor=(0.5, -0.18))
+ax_fn.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.18))
 teeth = [2 ** (k - 1) for k in exact]
 ax_n.loglog(teeth, [v[0] for v in exact.values()], "o-", label="deep: 6k + 1")
 ax_n.loglog(teeth, [v[1] for v in exact.values()], "s-", label="shallow: 3 2^k + 1")

@@ -283,12 +283,20 @@ def test_solvers(run_script):
     ns, _, figures = run_script("plot_solvers")
     assert len(figures) >= 1
     curves = ns["curves"]
+    digits = {n: curves[next(iter(ns["PROBLEMS"])), n][-1] for n in ns["SOLVERS"]}
+    assert digits["sgd, constant, momentum"] < digits["sgd, constant, no momentum"] / 5
+    assert digits["sgd, invscaling, Nesterov"] > digits["sgd, constant, no momentum"]
     for problem in ns["PROBLEMS"]:
         final = {name: curves[problem, name][-1] for name in ns["SOLVERS"]}
         assert min(final, key=final.get) == "lbfgs", problem
         assert final["sgd, constant, momentum"] < final["sgd, constant, no momentum"], (
             problem
         )
+        # What the text says: adaptive below momentum; invscaling level with
+        # plain SGD (within 1 %) or above it (digits).
+        assert final["sgd, adaptive, Nesterov"] < final["sgd, constant, momentum"]
+        plain = final["sgd, constant, no momentum"]
+        assert final["sgd, invscaling, Nesterov"] > 0.99 * plain
         for name, curve in ((n, curves[problem, n]) for n in ns["SOLVERS"]):
             assert np.isfinite(curve).all(), (problem, name)
 
