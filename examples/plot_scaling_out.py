@@ -14,9 +14,10 @@ to ``fit``: skffnn validates and encodes it block by block on the workers, and
 * prediction on a dask array is a lazy dask array with the same row blocks.
 
 Here the cluster is a ``LocalCluster`` on this machine (127.0.0.1); with a
-real one, only the address given to ``Client`` changes (see the "Scaling out"
-page). Needs skffnn's optional extras ``dask`` and ``docs`` (matplotlib): from
-a checkout of the repository, ``python -m pip install ".[dask,docs]"``.
+real one, only the address given to ``Client`` changes (see
+:doc:`/scaling_out`). Needs skffnn's optional extras ``dask`` and ``docs``
+(matplotlib): from a checkout of the repository,
+``python -m pip install ".[dask,docs]"``.
 """
 
 # %%

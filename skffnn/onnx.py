@@ -32,9 +32,9 @@ double and rounds once, as skffnn does for float32 data; its matrix products,
 ``relu`` and ``tanh`` stay in float32, as the estimator's do (its float32
 ``tanh`` is NumPy's, within an ULP of the true value).
 
-The graphs use operators of ONNX opset 11 (``Equal`` and ``Where`` on
-doubles); a ``target_opset`` below :data:`MIN_OPSET` raises a ValueError at
-conversion instead of writing a graph onnxruntime cannot load.
+The graphs need ONNX opset 11 (``Equal`` on doubles); a ``target_opset``
+below :data:`MIN_OPSET` raises a ValueError at conversion instead of writing a
+graph onnxruntime cannot load.
 """
 
 from __future__ import annotations
@@ -84,8 +84,9 @@ CLASSIFIER_OPTIONS: dict[str, list] = {
 MIN_OPSET: int = 11
 """The lowest ``target_opset`` (of the main ONNX domain) the converters write.
 
-Below it ``Equal`` takes no doubles (``log1p``) and ``Where`` does not exist;
-onnxruntime would refuse the graph when it loads it.
+Below opset 11 ``Equal`` takes no doubles (the graph's ``log1p`` compares
+them), below opset 9 ``Where`` does not exist: onnxruntime would refuse the
+graph when it loads it.
 """
 
 _HIDDEN = ("identity", "logistic", "sigmoid", "tanh", "relu", "softplus")
