@@ -602,3 +602,22 @@ def test_gallery_output_shows_no_repr_or_raw_dict(html, script):
     )
     code = re.sub(r"<[^>]+>", "", page)
     assert "def main(" not in code, f"{script} shows its test-suite helper"
+
+
+def _png_width(path: Path) -> int:
+    with path.open("rb") as f:
+        header = f.read(24)
+    assert header[:8] == b"\x89PNG\r\n\x1a\n", path
+    return int.from_bytes(header[16:20], "big")
+
+
+def test_gallery_figures_fit_the_text_column(html):
+    # The page shows a figure in a column about 610 px wide at a 1280-px
+    # window; one drawn wider than 800 px (8 inches at 100 dpi) is scaled to
+    # under 3/4 of its size, its tick labels below ~10 px. (tests/
+    # test_examples.py checks the figures themselves where it runs them.)
+    images = sorted((html / "_images").glob("sphx_glr_plot_*.png"))
+    images = [p for p in images if not p.stem.endswith("_thumb")]
+    assert images, "no gallery figures were built"
+    wide = {p.name: _png_width(p) for p in images if _png_width(p) > 800}
+    assert not wide, f"gallery figures wider than 800 px: {wide}"
