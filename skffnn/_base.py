@@ -48,6 +48,7 @@ from ._training import (
     train_lbfgs,
     train_stochastic,
 )
+from ._warnings import warn_user
 from .network import Network
 
 _STOCHASTIC_SOLVERS = ("sgd", "adam")
@@ -68,6 +69,16 @@ _HISTORY_ATTRIBUTES = {
     "best_validation_score": "best_validation_score_",
     "epoch_times": "epoch_times_",
 }
+
+
+def _lbfgs_n_iter(optimize_result, max_iter: int) -> int:
+    """scikit-learn's L-BFGS iteration count, its warning at the user's line."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        n_iter = _check_optimize_result("lbfgs", optimize_result, max_iter)
+    for w in caught:
+        warn_user(str(w.message), w.category)
+    return n_iter
 
 
 class BaseFFN(VersionStampMixin, _callbacks.CallbackSupport, BaseEstimator):
@@ -141,8 +152,15 @@ class BaseFFN(VersionStampMixin, _callbacks.CallbackSupport, BaseEstimator):
         return saved
 
     def _restore_state(self, saved: dict) -> None:
+        """Put the model back as it was; the running call's callbacks stay set.
+
+        The callback context that this call opened belongs to the call, not
+        to the model: scikit-learn's teardown reads it after ``fit`` returns.
+        """
+        running = _callbacks.call_context(self)
         self.__dict__.clear()
         self.__dict__.update(saved)
+        self.__dict__.update(running)
 
     def _fit(self, X, y, sample_weight=None, incremental=False, classes=None):
         saved = self._saved_state()
@@ -153,8 +171,9 @@ class BaseFFN(VersionStampMixin, _callbacks.CallbackSupport, BaseEstimator):
         except NonFiniteStart:
             self._restore_state(saved)
             raise ValueError(
-                f"{NON_FINITE_MESSAGE} (The loss was already non-finite in the "
-                "first iteration: scale X, e.g. with StandardScaler, or lower "
+                f"{NON_FINITE_MESSAGE} (The loss or its gradient was already "
+                "non-finite in the first iteration: scale X, e.g. with "
+                "StandardScaler, or lower "
                 f"learning_rate_init, now {self.learning_rate_init}.)"
             ) from None
         except BaseException:
@@ -314,9 +333,7 @@ class BaseFFN(VersionStampMixin, _callbacks.CallbackSupport, BaseEstimator):
             self.t_ = h.t  # scikit-learn's L-BFGS counts no samples
             self.validation_loss_curve_ = None
             if result.stop in ("converged", "max_iter"):
-                self.n_iter_ = _check_optimize_result(
-                    "lbfgs", result.solver_result, self.max_iter
-                )
+                self.n_iter_ = _lbfgs_n_iter(result.solver_result, self.max_iter)
             return
         self.t_ = h.t
         self.best_loss_ = h.best_loss
@@ -339,11 +356,10 @@ class BaseFFN(VersionStampMixin, _callbacks.CallbackSupport, BaseEstimator):
                 kept = "the weights reached so far (the best on the validation set)."
             else:
                 kept = "the weights reached so far."
-            warnings.warn(
+            warn_user(
                 f"Training interrupted by user after {n} iteration(s); the model "
                 f"keeps {kept}",
                 UserWarning,
-                stacklevel=3,
             )
         if result.stop != "diverged":
             return
@@ -361,11 +377,10 @@ class BaseFFN(VersionStampMixin, _callbacks.CallbackSupport, BaseEstimator):
             kept = "Kept the best weights on the validation set."
         else:
             kept = "Kept the last finite weights."
-        warnings.warn(
+        warn_user(
             f"Training diverged in iteration {n}: {what} "
             f"(loss={result.history.loss}). {kept} {hint}",
             DivergenceWarning,
-            stacklevel=3,
         )
 
     def _packed_fitted_weights(self, layout: Layout, dtype):
@@ -473,10 +488,9 @@ class BaseFFN(VersionStampMixin, _callbacks.CallbackSupport, BaseEstimator):
         if self.batch_size == "auto":
             return min(200, n)
         if self.batch_size > n:
-            warnings.warn(
+            warn_user(
                 "Got `batch_size` less than 1 or larger than "
-                "sample size. It is going to be clipped",
-                stacklevel=4,
+                "sample size. It is going to be clipped"
             )
         return int(np.clip(self.batch_size, 1, n))
 

@@ -158,8 +158,10 @@ class FFNClassifier(ClassifierMixin, BaseFFN):
 
     Minimises the log-loss, computed from the logits (sigmoid for binary and
     multilabel targets, softmax for multiclass), with hand-written backprop.
-    ``predict_log_proba`` comes from log-sigmoid / log-softmax of the logits, so
-    it is finite where ``log(predict_proba)`` would be ``-inf``.
+    ``predict_log_proba`` is ``log(predict_proba)``, as scikit-learn defines
+    it (``-inf`` where a probability underflows to 0); ``exact_log_proba``
+    computes log-sigmoid / log-softmax of the logits, finite wherever the true
+    log-probability is.
 
     Parameters
     ----------%(params)s

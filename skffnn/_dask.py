@@ -31,7 +31,6 @@ import functools
 import math
 import threading
 import time
-import warnings
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -39,6 +38,7 @@ import numpy as np
 
 from ._data import InMemoryData
 from ._optional import import_optional
+from ._warnings import warn_user
 
 __all__ = ["DaskTrainingData", "is_dask_collection", "predict", "training_data"]
 
@@ -606,11 +606,10 @@ def training_data(
         )
     y = _aligned(y, X, "y")
     if y.ndim == 2 and y.shape[1] == 1:
-        warnings.warn(
+        warn_user(
             "A column-vector y was passed when a 1d array was expected. Please "
             "change the shape of y to (n_samples, ), for example using ravel().",
             DataConversionWarning,
-            stacklevel=3,
         )
         y = y[:, 0]
     sw = _aligned(sample_weight, X, "sample_weight")

@@ -21,6 +21,8 @@ __all__ = [
     "LbfgsResult",
     "NonFiniteStart",
     "SGDOptimizer",
+    "finite_start",
+    "finite_step",
     "minimize_lbfgs",
 ]
 
@@ -240,6 +242,29 @@ class AdamOptimizer(_StochasticOptimizer):
         theta += s2
 
 
+def finite_step(loss, grad: np.ndarray) -> bool:
+    """Whether the loss and the gradient are finite (a step can be taken).
+
+    One reduction instead of a boolean temporary: a NaN or inf in the
+    gradient makes the sum non-finite (so does a sum beyond 1e308, which only
+    a diverging step produces).
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        return bool(np.isfinite(loss) and np.isfinite(np.add.reduce(grad)))
+
+
+def finite_start(loss, grad: np.ndarray) -> bool:
+    """Whether training can start from this first loss and gradient.
+
+    Stricter than :func:`finite_step`: the gradient's square must be finite
+    too. A first gradient whose square overflows (Adam's second moment, the
+    first SGD step) comes from unscaled data (X of 1e200: the log-loss stays
+    finite, so nothing else would say so), which the estimator names.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        return bool(np.isfinite(loss) and np.isfinite(np.dot(grad, grad)))
+
+
 class NonFiniteStart(FloatingPointError):
     """The loss or gradient was non-finite from the first evaluation on."""
 
@@ -297,9 +322,8 @@ def minimize_lbfgs(
         theta[...] = x
         loss, grad = fun(theta)
         best["n_fun"] += 1
-        with np.errstate(over="ignore", invalid="ignore"):
-            finite = np.isfinite(loss) and np.isfinite(np.add.reduce(grad))
-        if best["n_fun"] == 1 and not finite:
+        finite = finite_step(loss, grad)
+        if best["n_fun"] == 1 and not finite_start(loss, grad):
             raise NonFiniteStart(loss)
         if finite and loss < best["loss"]:
             best["loss"] = loss

@@ -18,7 +18,6 @@ the last finite (or best) weights and ``stop == "diverged"``.
 from __future__ import annotations
 
 import time
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
@@ -26,7 +25,8 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from ._callbacks import NULL_WATCH
-from ._solvers import NonFiniteStart, minimize_lbfgs
+from ._solvers import NonFiniteStart, finite_start, finite_step, minimize_lbfgs
+from ._warnings import warn_user
 
 __all__ = [
     "NON_FINITE_MESSAGE",
@@ -137,6 +137,7 @@ class _StochasticRun:
         self.best_theta = theta.copy() if scorer is not None else None
         self.last_good = theta.copy()
         self.last_batch = None
+        self.first_step = True
 
     def step(self, Xb, Yb, swb):
         """One gradient step; returns the batch loss (None if skipped)."""
@@ -149,11 +150,12 @@ class _StochasticRun:
             loss, grad = self.net.loss_and_gradient(
                 self.theta, Xb, Yb, swb, alpha=self.p.alpha, out=self.grad
             )
-            # One reduction instead of a boolean temporary: a NaN or inf in the
-            # gradient makes the sum non-finite (so does a sum beyond 1e308,
-            # which only a diverging step produces).
-            if not (np.isfinite(loss) and np.isfinite(np.add.reduce(grad))):
+            if not finite_step(loss, grad):
                 raise _Diverged(loss)
+            if self.first_step:
+                self.first_step = False
+                if not finite_start(loss, grad):
+                    raise _Diverged(loss)
             np.copyto(self.last_good, self.theta)
             self.opt.step(self.theta, grad)
         self.last_batch = Xb
@@ -318,11 +320,10 @@ def train_stochastic(
                 stop = "epoch"
                 break
             if history.n_iter == params.max_iter:
-                warnings.warn(
+                warn_user(
                     "Stochastic Optimizer: Maximum iterations (%d) reached and "
                     "the optimization hasn't converged yet." % params.max_iter,
                     ConvergenceWarning,
-                    stacklevel=3,
                 )
     except KeyboardInterrupt:
         stop = "interrupted"
