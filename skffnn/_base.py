@@ -35,9 +35,9 @@ from ._sklearn import (
     Options,
     StrOptions,
     _check_optimize_result,
-    _check_sample_weight,
 )
 from ._solvers import AdamOptimizer, SGDOptimizer
+from ._target import checked_sample_weight
 from ._threads import blas_threads, largest_gemm
 from ._training import (
     NON_FINITE_MESSAGE,
@@ -209,12 +209,17 @@ class BaseFFN(VersionStampMixin, _callbacks.CallbackSupport, BaseEstimator):
                 self, X, y, sample_weight, reset=first_pass, incremental=incremental,
                 classes=classes,
             )  # fmt: skip
+            if first_pass:
+                self.n_features_in_ = data.n_features
+                self.__dict__.pop("feature_names_in_", None)
         else:
             X, y, data = self._in_memory_data(
                 X, y, sample_weight, incremental, first_pass, classes
             )
-        units = [self.n_features_in_, *hidden, self._n_target_columns()]
-        net = Network(units, self.activation, self._training_head(), dtype=data.dtype)
+        target = data.target
+        units = [self.n_features_in_, *hidden, target.n_columns]
+        head = self._training_head(target)
+        net = Network(units, self.activation, head, dtype=data.dtype)
         rng = check_random_state(self.random_state)
         if first_pass:
             theta = net.init_params(rng)
@@ -224,6 +229,7 @@ class BaseFFN(VersionStampMixin, _callbacks.CallbackSupport, BaseEstimator):
             history = self._current_history()
         # What the model predicts with from now on (scikit-learn sets these
         # before training too); a warm start may follow set_params(...).
+        self.__dict__.update(target.fitted_attributes())
         self.n_outputs_ = units[-1]
         self.n_layers_ = len(units)
         self.out_activation_ = net.head.out_activation
@@ -242,16 +248,16 @@ class BaseFFN(VersionStampMixin, _callbacks.CallbackSupport, BaseEstimator):
                     net, theta, data, alpha=self.alpha, max_iter=self.max_iter,
                     max_fun=self.max_fun, tol=self.tol, verbose=self.verbose,
                     history=history, watch=watch, reconstruction=rebuild,
-                    report=self._lbfgs_report(net, data),
+                    report=self._lbfgs_report(net, data, target),
                 )  # fmt: skip
         else:
             result = self._train_stochastic(
-                net, theta, data, rng, incremental, history, watch, rebuild
+                net, theta, data, target, rng, incremental, history, watch, rebuild
             )
         self._store(result, net)
         return result, not first_pass, watch
 
-    def _training_head(self):
+    def _training_head(self, target):
         """The head trained with, for scikit-learn's steps and stationary points.
 
         For several outputs scikit-learn reports the squared error averaged
@@ -262,21 +268,21 @@ class BaseFFN(VersionStampMixin, _callbacks.CallbackSupport, BaseEstimator):
         own gradient (the same minimiser as scikit-learn's), and the loss is
         reported as scikit-learn's average (:meth:`_lbfgs_report`).
         """
-        name = self._head_name()
+        name = target.head_name
         if name == "squared_error":
             return get_head(
                 name, objective="sum" if self.solver == "lbfgs" else "sklearn"
             )
         return name
 
-    def _lbfgs_report(self, net, data):
+    def _lbfgs_report(self, net, data, target):
         """``(theta, loss of the sum) -> scikit-learn's loss``, for k outputs.
 
         The summed squared error plus the penalty P is ``k * D + P``, with D
         scikit-learn's averaged data term; it reports ``D + P``.
         """
         k = net.layout.layer_units[-1]
-        if self._head_name() != "squared_error" or k == 1:
+        if target.head_name != "squared_error" or k == 1:
             return None
         n_weights, scale = net.layout.n_weights, 0.5 * self.alpha / data.total_weight
 
@@ -395,16 +401,6 @@ class BaseFFN(VersionStampMixin, _callbacks.CallbackSupport, BaseEstimator):
             ) from None
         return layout.pack(self.coefs_, self.intercepts_, dtype=dtype)
 
-    def _checked_sample_weight(self, sample_weight, X):
-        if sample_weight is None:
-            return None
-        sw = _check_sample_weight(
-            sample_weight, X, dtype=X.dtype, ensure_non_negative=True
-        )
-        if not np.isfinite(sw).all():
-            raise ValueError("sample_weight contains NaN or infinity.")
-        return sw
-
     def _reconstruction(self, net):
         """``(theta, history) -> fitted attributes``: the model at that point."""
 
@@ -425,19 +421,34 @@ class BaseFFN(VersionStampMixin, _callbacks.CallbackSupport, BaseEstimator):
         """Validate X, y and weights; returns (X, y, training data)."""
         X, y = validate_data(
             self, X, y, accept_sparse=["csr", "csc"], multi_output=True,
-            y_numeric=not is_classifier(self), dtype=(np.float64, np.float32),
+            y_numeric=not is_classifier(self), dtype=self._training_dtype(first_pass),
             reset=first_pass,
         )  # fmt: skip
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
-        self._prepare_target_encoder(y, incremental, first_pass, classes)
-        Y = self._encode_target(y, X.dtype)
-        sw = self._sample_weight_block(sample_weight, y, X)
-        self._check_weighted_classes(Y, sw, incremental)
-        return X, y, InMemoryData(X, Y, sw)
+        kind = self._target_kind
+        y = kind.check(y)
+        target = kind.build(
+            [kind.summarize(y)], self, incremental=incremental,
+            first_pass=first_pass, classes=classes, y=y,
+        )  # fmt: skip
+        Y = target.encode(y, X.dtype)
+        sw = target.weights(y, checked_sample_weight(sample_weight, X), X.dtype)
+        if sw is not None and not incremental:
+            target.check_weighted(Y[sw > 0, 0])
+        return X, y, InMemoryData(X, Y, sw, target=target)
 
-    def _check_weighted_classes(self, Y, sw, incremental):
-        """Hook: the classifier needs two classes with positive weight."""
+    def _training_dtype(self, first_pass: bool):
+        """The dtype training casts X to: the model's, once it has one.
+
+        A first fit keeps float32 or float64 data as it is; a warm start or a
+        ``partial_fit`` batch is cast to the fitted weights' dtype, so that a
+        float32 batch neither downcasts a float64 model nor resets its
+        optimizer (scikit-learn's MLP keeps float64 and continues too).
+        """
+        if first_pass:
+            return (np.float64, np.float32)
+        return np.asarray(self.coefs_[0]).dtype
 
     # -- solvers ---------------------------------------------------------------
     def _make_optimizer(self, n_params, dtype):
@@ -452,7 +463,7 @@ class BaseFFN(VersionStampMixin, _callbacks.CallbackSupport, BaseEstimator):
         )  # fmt: skip
 
     def _train_stochastic(
-        self, net, theta, data, rng, incremental, history, watch, rebuild
+        self, net, theta, data, target, rng, incremental, history, watch, rebuild
     ):
         opt = self._make_optimizer(theta.size, theta.dtype)
         state = getattr(self, "_optimizer_state", None)
@@ -462,8 +473,7 @@ class BaseFFN(VersionStampMixin, _callbacks.CallbackSupport, BaseEstimator):
             opt.load_state(state)
         scorer = None
         if self.early_stopping:
-            stratify = is_classifier(self) and self.n_outputs_ == 1
-            data, valid = data.split(rng, self.validation_fraction, stratify)
+            data, valid = data.split(rng, self.validation_fraction, target.stratifies)
             scorer = self._validation_scorer(net, valid)
         params = StochasticParams(
             max_iter=self.max_iter,

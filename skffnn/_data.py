@@ -47,8 +47,9 @@ class TrainingData(Protocol):
 class InMemoryData:
     """Rows ``rows`` (all when None) of in-memory X, Y (2-D) and sample weights."""
 
-    def __init__(self, X, Y, sample_weight=None, rows=None):
+    def __init__(self, X, Y, sample_weight=None, rows=None, target=None):
         self.X, self.Y, self.sw, self.rows = X, Y, sample_weight, rows
+        self.target = target  # the target encoder of the fit (skffnn._target)
         self.n_samples = X.shape[0] if rows is None else len(rows)
         self.dtype = X.dtype
         if sample_weight is None:

@@ -93,7 +93,7 @@ def test_partial_class_weight_dict_works_for_a_partial_fit_batch_without_that_cl
     rest = Y_IRIS > 0
     clf.partial_fit(X_STD[rest], Y_IRIS[rest], classes=[0, 1, 2])
     clf.partial_fit(X_STD, Y_IRIS)
-    assert clf.n_iter_ == 2
+    assert clf.t_ == rest.sum() + len(Y_IRIS)
 
 
 def test_partial_class_weight_dict_weighs_as_the_full_dict_with_ones():
