@@ -337,6 +337,7 @@ def start_fit(
     task_name: str,
     max_subtasks: int | None,
     sample_weight=None,
+    subtask: str = "epoch",
 ) -> _Watch | _NullWatch:
     """Open the root task of one ``fit`` / ``partial_fit`` call.
 
@@ -355,6 +356,8 @@ def start_fit(
         The most epochs / iterations this call can run (None: unknown).
     sample_weight : array-like or None, default=None
         Passed to the callbacks as the task's metadata.
+    subtask : str, default="epoch"
+        What the solver calls one step ("epoch", or "iteration" for L-BFGS).
 
     Returns
     -------
@@ -378,7 +381,6 @@ def start_fit(
         task_name=task_name, max_subtasks=max_subtasks
     )
     metadata = None if sample_weight is None else {"sample_weight": sample_weight}
-    subtask = "iteration" if getattr(estimator, "solver", None) == "lbfgs" else "epoch"
     watch = _Watch(estimator, ctx, X, y, metadata, subtask)
     ctx.call_on_fit_task_begin(estimator=estimator, X=X, y=y, metadata=metadata)
     return watch

@@ -40,6 +40,7 @@ from ._data import InMemoryData
 from ._optional import import_optional
 from ._target import checked_sample_weight
 from ._warnings import warn_user
+from .network import add_l2_penalty
 
 __all__ = ["DaskTrainingData", "is_dask_collection", "predict", "training_data"]
 
@@ -353,7 +354,6 @@ class DaskTrainingData:
             )
         work = [(b, w / total) for b, w in zip(self.blocks, self.weights) if w > 0]
         net_handle = runner.put(net)
-        n_weights = net.layout.n_weights
 
         def fun(theta):
             clock = time.perf_counter()
@@ -375,12 +375,7 @@ class DaskTrainingData:
                         "reduce": time.perf_counter() - computed,
                     }
                 )
-            # The L2 penalty as Network.loss_and_gradient adds it.
-            theta_w = theta[:n_weights]
-            loss += 0.5 * alpha * float(theta_w @ theta_w) / total
-            if alpha:
-                grad[:n_weights] += theta_w * grad.dtype.type(alpha / total)
-            return loss, grad
+            return add_l2_penalty(net.layout, theta, loss, alpha, total, grad), grad
 
         return fun
 

@@ -12,11 +12,12 @@ learning rate, the convergence warning) in the same order of operations.
 Divergence: a loss or gradient that is non-finite from the first epoch (or the
 first L-BFGS evaluation) on raises :class:`NonFiniteStart`, which the
 estimator turns into scikit-learn's ``ValueError``; later, training stops with
-the last finite (or best) weights and ``stop == "diverged"``.
+the last finite (or best) weights and ``stop is Stop.DIVERGED``.
 """
 
 from __future__ import annotations
 
+import enum
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -30,11 +31,13 @@ from ._warnings import warn_user
 
 __all__ = [
     "NON_FINITE_MESSAGE",
+    "Divergence",
     "DivergenceWarning",
     "FitResult",
     "History",
     "NonFiniteStart",
     "StochasticParams",
+    "Stop",
     "train_lbfgs",
     "train_stochastic",
 ]
@@ -90,21 +93,36 @@ class History:
         return replace(self, **lists)
 
 
+class Stop(enum.Enum):
+    """Why a training call ended."""
+
+    CONVERGED = "converged"
+    MAX_ITER = "max_iter"
+    EPOCH = "epoch"  # the one epoch of partial_fit
+    STOP_REQUESTED = "stop_requested"  # a callback asked
+    DIVERGED = "diverged"
+    INTERRUPTED = "interrupted"  # Ctrl-C
+
+
+class Divergence(enum.Enum):
+    """What became non-finite when training diverged (the warning says it)."""
+
+    LOSS = "the loss or its gradient became non-finite"
+    LAST_STEP = "the last step made the network's outputs non-finite"
+
+
 @dataclass
 class FitResult:
-    """What a training loop returns.
-
-    ``stop`` is one of 'converged', 'max_iter', 'epoch' (the one epoch of
-    ``partial_fit``), 'stop_requested' (a callback), 'diverged' and
-    'interrupted' (Ctrl-C).
-    """
+    """What a training loop returns: weights, history, and why it stopped."""
 
     theta: np.ndarray
     history: History
-    stop: str
-    message: str = ""
+    stop: Stop
+    divergence: Divergence | None = None
     # The solver's own result where it has one (scipy's, for L-BFGS).
     solver_result: object = None
+    # The optimizer's state after the call (sgd, adam), as plain values.
+    optimizer_state: dict | None = None
 
 
 @dataclass(frozen=True)
@@ -118,7 +136,6 @@ class StochasticParams:
     n_iter_no_change: float
     alpha: float
     verbose: bool
-    learning_rate_init: float
     one_epoch: bool = False
 
 
@@ -289,7 +306,7 @@ def train_stochastic(
     """
     run = _StochasticRun(net, theta, optimizer, data, params, history, scorer, watch)
     history.n_iter = 0  # scikit-learn counts the epochs of this call
-    stop = "max_iter"
+    stop = Stop.MAX_ITER
     rebuild = None
     if watch.active:
 
@@ -306,18 +323,18 @@ def train_stochastic(
                 if history.n_iter == 0:
                     raise NonFiniteStart(exc.loss) from None
                 run.diverged(exc.loss)
-                stop = "diverged"
+                stop = Stop.DIVERGED
                 break
             seconds = time.perf_counter() - start
             converged = run.end_epoch(loss, seconds)
             if watch.iteration_end(rebuild, loss=loss):
-                stop = "stop_requested"
+                stop = Stop.STOP_REQUESTED
                 break
             if converged:
-                stop = "converged"
+                stop = Stop.CONVERGED
                 break
             if params.one_epoch:
-                stop = "epoch"
+                stop = Stop.EPOCH
                 break
             if history.n_iter == params.max_iter:
                 warn_user(
@@ -326,15 +343,19 @@ def train_stochastic(
                     ConvergenceWarning,
                 )
     except KeyboardInterrupt:
-        stop = "interrupted"
+        stop = Stop.INTERRUPTED
         if not np.isfinite(theta).all():
             np.copyto(theta, run.last_good)
+    state = optimizer.state()
     if run.best_theta is not None:
         np.copyto(theta, run.best_theta)
-    elif stop != "diverged" and not run.last_step_is_finite():
+    elif stop is not Stop.DIVERGED and not run.last_step_is_finite():
         np.copyto(theta, run.last_good)
-        return FitResult(theta, history, "diverged", "the last step")
-    return FitResult(theta, history, stop)
+        return FitResult(
+            theta, history, Stop.DIVERGED, Divergence.LAST_STEP, optimizer_state=state
+        )
+    divergence = Divergence.LOSS if stop is Stop.DIVERGED else None
+    return FitResult(theta, history, stop, divergence, optimizer_state=state)
 
 
 def train_lbfgs(
@@ -372,12 +393,12 @@ def train_lbfgs(
         losses = []
 
         def rebuild(t):
-            return lambda: {
-                **reconstruction(t, history),
-                "n_iter_": len(losses),
-                "loss_": losses[-1] if losses else history.loss,
-                "loss_curve_": list(losses),
-            }
+            so_far = History(
+                n_iter=len(losses),
+                loss=losses[-1] if losses else history.loss,
+                loss_curve=[*history.loss_curve, *losses],
+            )
+            return lambda: reconstruction(t, so_far)
 
         watch.iteration_begin(rebuild(theta))
 
@@ -397,12 +418,12 @@ def train_lbfgs(
     theta[...] = res.theta
     history.n_iter = res.n_iter
     history.loss = res.loss
-    history.loss_curve = list(res.loss_curve)
-    history.epoch_times = list(res.iteration_times)
+    history.loss_curve.extend(res.loss_curve)
+    history.epoch_times.extend(res.iteration_times)
     if res.interrupted:
-        stop = "interrupted"
+        stop = Stop.INTERRUPTED
     elif res.stop_requested:
-        stop = "stop_requested"
+        stop = Stop.STOP_REQUESTED
     else:
-        stop = "converged" if res.success else "max_iter"
-    return FitResult(theta, history, stop, res.message, res.optimize_result)
+        stop = Stop.CONVERGED if res.success else Stop.MAX_ITER
+    return FitResult(theta, history, stop, solver_result=res.optimize_result)
