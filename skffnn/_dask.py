@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from ._data import InMemoryData
+from ._data import InMemoryData, check_validation_size
 from ._optional import import_optional
 from ._target import checked_sample_weight
 from ._warnings import warn_user
@@ -422,16 +422,7 @@ class DaskTrainingData:
             return single.split(rng, validation_fraction, stratify)
         runner, n = self.runner, self.n_samples
         n_val = math.ceil(validation_fraction * n)
-        if n_val < 2:
-            raise ValueError(
-                "The validation set is too small. Increase 'validation_fraction' "
-                "or the size of your dataset."
-            )
-        if n_val >= n:
-            raise ValueError(
-                f"validation_fraction={validation_fraction} leaves no training rows "
-                f"out of {n}."
-            )
+        check_validation_size(n_val, n)
         if stratify:
             n_out = self._n_outputs()
             k = 2 if n_out == 1 else n_out

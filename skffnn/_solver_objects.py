@@ -71,9 +71,8 @@ class Lbfgs:
                 loss=fitted.get("loss_"),
                 loss_curve=list(fitted["loss_curve_"]),
                 epoch_times=list(fitted.get("epoch_times_", [])),
-                best_loss=None,
             )
-        return History(best_loss=None)
+        return History()
 
     def training_head(self, target):
         """L-BFGS's line search needs one function: the summed squared error.

@@ -147,9 +147,9 @@ class _Diverged(Exception):
 class _StochasticRun:
     """One call's epochs: minibatch steps, epoch bookkeeping, divergence guard."""
 
-    def __init__(self, net, theta, optimizer, data, params, history, scorer, watch):
+    def __init__(self, net, theta, optimizer, data, params, history, scorer):
         self.net, self.theta, self.opt, self.data = net, theta, optimizer, data
-        self.p, self.h, self.scorer, self.watch = params, history, scorer, watch
+        self.p, self.h, self.scorer = params, history, scorer
         self.grad = np.empty_like(theta)
         self.best_theta = theta.copy() if scorer is not None else None
         self.last_good = theta.copy()
@@ -298,15 +298,14 @@ def train_stochastic(
     history : History, extended in place (pass a copy)
     scorer : ``theta -> (validation score, validation loss)`` for early stopping
     watch : the callback watch (``skffnn._callbacks``)
-    reconstruction : ``theta -> dict`` of fitted attributes, for callbacks
+    reconstruction : ``(theta, history) -> dict`` of fitted attributes, for callbacks
 
     Returns
     -------
     FitResult
     """
-    run = _StochasticRun(net, theta, optimizer, data, params, history, scorer, watch)
+    run = _StochasticRun(net, theta, optimizer, data, params, history, scorer)
     history.n_iter = 0  # scikit-learn counts the epochs of this call
-    stop = Stop.MAX_ITER
     rebuild = None
     if watch.active:
 
@@ -314,48 +313,52 @@ def train_stochastic(
             return reconstruction(theta, history)
 
     try:
-        for _ in range(1 if params.one_epoch else params.max_iter):
-            watch.iteration_begin(rebuild)
-            start = time.perf_counter()
-            try:
-                loss = run.epoch(rng)
-            except _Diverged as exc:
-                if history.n_iter == 0:
-                    raise NonFiniteStart(exc.loss) from None
-                run.diverged(exc.loss)
-                stop = Stop.DIVERGED
-                break
-            seconds = time.perf_counter() - start
-            converged = run.end_epoch(loss, seconds)
-            if watch.iteration_end(rebuild, loss=loss):
-                stop = Stop.STOP_REQUESTED
-                break
-            if converged:
-                stop = Stop.CONVERGED
-                break
-            if params.one_epoch:
-                stop = Stop.EPOCH
-                break
-            if history.n_iter == params.max_iter:
-                warn_user(
-                    "Stochastic Optimizer: Maximum iterations (%d) reached and "
-                    "the optimization hasn't converged yet." % params.max_iter,
-                    ConvergenceWarning,
-                )
+        stop = _epochs(run, rng, watch, rebuild)
     except KeyboardInterrupt:
         stop = Stop.INTERRUPTED
         if not np.isfinite(theta).all():
             np.copyto(theta, run.last_good)
-    state = optimizer.state()
+    return _stochastic_result(run, stop)
+
+
+def _epochs(run, rng, watch, rebuild) -> Stop:
+    """Run epochs until a stopping rule fires; returns why training stopped."""
+    p, h = run.p, run.h
+    for _ in range(1 if p.one_epoch else p.max_iter):
+        watch.iteration_begin(rebuild)
+        start = time.perf_counter()
+        try:
+            loss = run.epoch(rng)
+        except _Diverged as exc:
+            if h.n_iter == 0:
+                raise NonFiniteStart(exc.loss) from None
+            run.diverged(exc.loss)
+            return Stop.DIVERGED
+        converged = run.end_epoch(loss, time.perf_counter() - start)
+        if watch.iteration_end(rebuild, loss=loss):
+            return Stop.STOP_REQUESTED
+        if converged:
+            return Stop.CONVERGED
+        if p.one_epoch:
+            return Stop.EPOCH
+    warn_user(
+        "Stochastic Optimizer: Maximum iterations (%d) reached and "
+        "the optimization hasn't converged yet." % p.max_iter,
+        ConvergenceWarning,
+    )
+    return Stop.MAX_ITER
+
+
+def _stochastic_result(run, stop: Stop) -> FitResult:
+    """The weights the call keeps (best on validation, or checked finite)."""
+    theta, state = run.theta, run.opt.state()
+    divergence = Divergence.LOSS if stop is Stop.DIVERGED else None
     if run.best_theta is not None:
         np.copyto(theta, run.best_theta)
     elif stop is not Stop.DIVERGED and not run.last_step_is_finite():
         np.copyto(theta, run.last_good)
-        return FitResult(
-            theta, history, Stop.DIVERGED, Divergence.LAST_STEP, optimizer_state=state
-        )
-    divergence = Divergence.LOSS if stop is Stop.DIVERGED else None
-    return FitResult(theta, history, stop, divergence, optimizer_state=state)
+        stop, divergence = Stop.DIVERGED, Divergence.LAST_STEP
+    return FitResult(theta, run.h, stop, divergence, optimizer_state=state)
 
 
 def train_lbfgs(
@@ -376,7 +379,8 @@ def train_lbfgs(
     """Full-batch L-BFGS-B on ``data.objective``; scipy runs on the flat vector.
 
     ``report(theta, loss)`` states the minimised loss as the estimator reports
-    it (see :func:`~skffnn._solvers.minimize_lbfgs`).
+    it (see :func:`~skffnn._solvers.minimize_lbfgs`). The history's loss
+    curve and iteration times are extended (a warm start continues them).
     """
     fun = data.objective(net, alpha)
 
@@ -386,29 +390,7 @@ def train_lbfgs(
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             return fun(t)
 
-    hook = None
-    if watch.active:
-        # The history is filled in after scipy returns: the model at an
-        # iteration counts the iterations and losses seen so far.
-        losses = []
-
-        def rebuild(t):
-            so_far = History(
-                n_iter=len(losses),
-                loss=losses[-1] if losses else history.loss,
-                loss_curve=[*history.loss_curve, *losses],
-            )
-            return lambda: reconstruction(t, so_far)
-
-        watch.iteration_begin(rebuild(theta))
-
-        def hook(t, loss):
-            losses.append(loss)
-            stop = watch.iteration_end(rebuild(t), loss=loss)
-            if not stop:
-                watch.iteration_begin(rebuild(t))
-            return stop
-
+    hook = _lbfgs_watch(watch, theta, history, reconstruction)
     res = minimize_lbfgs(
         quiet_fun, theta, max_iter=max_iter, max_fun=max_fun, tol=tol,
         verbose=verbose, iteration_hook=hook, report=report,
@@ -427,3 +409,33 @@ def train_lbfgs(
     else:
         stop = Stop.CONVERGED if res.success else Stop.MAX_ITER
     return FitResult(theta, history, stop, solver_result=res.optimize_result)
+
+
+def _lbfgs_watch(watch, theta, history, reconstruction):
+    """The iteration hook that brackets each L-BFGS iteration for callbacks.
+
+    The history is filled in after scipy returns: the model at an iteration
+    counts the iterations and losses seen so far. None without callbacks.
+    """
+    if not watch.active:
+        return None
+    losses = []
+
+    def rebuild(t):
+        so_far = History(
+            n_iter=len(losses),
+            loss=losses[-1] if losses else history.loss,
+            loss_curve=[*history.loss_curve, *losses],
+        )
+        return lambda: reconstruction(t, so_far)
+
+    watch.iteration_begin(rebuild(theta))
+
+    def hook(t, loss):
+        losses.append(loss)
+        stop = watch.iteration_end(rebuild(t), loss=loss)
+        if not stop:
+            watch.iteration_begin(rebuild(t))
+        return stop
+
+    return hook
