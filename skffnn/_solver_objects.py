@@ -44,6 +44,16 @@ from .network import add_l2_penalty
 
 __all__ = ["OWNED", "SOLVERS", "solver_class", "solver_for"]
 
+# The history attributes every solver keeps.
+_EVERY_SOLVERS = (
+    "n_iter_",
+    "t_",
+    "loss_",
+    "loss_curve_",
+    "epoch_times_",
+    "validation_loss_curve_",
+)
+
 
 class Lbfgs:
     """scipy's L-BFGS-B on the full batch."""
@@ -51,14 +61,7 @@ class Lbfgs:
     name = "lbfgs"
     stochastic = False
     iteration = "iteration"
-    owns: ClassVar[tuple] = (
-        "n_iter_",
-        "t_",
-        "loss_",
-        "loss_curve_",
-        "epoch_times_",
-        "validation_loss_curve_",
-    )
+    owns: ClassVar[tuple] = _EVERY_SOLVERS
 
     def __init__(self, est):
         self.alpha, self.max_iter, self.max_fun = est.alpha, est.max_iter, est.max_fun
@@ -120,15 +123,10 @@ class _Stochastic:
     stochastic = True
     iteration = "epoch"
     owns: ClassVar[tuple] = (
-        "n_iter_",
-        "t_",
-        "loss_",
-        "loss_curve_",
-        "epoch_times_",
+        *_EVERY_SOLVERS,
         "best_loss_",
         "_no_improvement_count",
         "validation_scores_",
-        "validation_loss_curve_",
         "best_validation_score_",
         "_optimizer_state",
     )

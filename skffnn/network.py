@@ -384,7 +384,7 @@ class Network:
         # is the one place the formula is written; the dask objective and
         # L-BFGS's reported loss use it too.
         sw_sum = n if sample_weight is None else float(sample_weight.sum())
-        scratch = self._scratch(grad)[: self.layout.n_weights] if alpha else None
+        scratch = self._scratch(grad) if alpha else None
         loss = add_l2_penalty(self.layout, theta, loss, alpha, sw_sum, grad, scratch)
         return loss, grad
 
@@ -451,14 +451,14 @@ def add_l2_penalty(
 
     Returns ``loss + 0.5 * alpha * ||W||^2 / total_weight``; with ``grad``,
     adds the penalty's gradient ``alpha * W / total_weight`` to its weights
-    (through ``scratch``, a work vector of ``layout.n_weights``, when given).
+    (through ``scratch``, a work vector at least that long, when given).
     ``total_weight`` is the sum of the sample weights (the number of rows
     without them), as scikit-learn scales it.
     """
     theta_w = theta[: layout.n_weights]
     loss += 0.5 * alpha * float(theta_w @ theta_w) / total_weight
     if alpha and grad is not None:
-        if scratch is None:
-            scratch = np.empty_like(theta_w)
-        _add_scaled(grad[: theta_w.size], theta_w, alpha / total_weight, scratch)
+        scratch = np.empty_like(theta_w) if scratch is None else scratch
+        w = theta_w.size
+        _add_scaled(grad[:w], theta_w, alpha / total_weight, scratch[:w])
     return loss

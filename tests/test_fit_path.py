@@ -373,3 +373,22 @@ def test_one_class_predict_proba_has_one_column_per_class():
     assert ours.predict_proba(X_STD).shape == (len(y), len(ours.classes_)) == (150, 1)
     assert theirs.predict_proba(X_STD).shape == (150, 2)
     assert_array_equal(ours.predict(X_STD), 0)
+
+
+# -- issue 20: the dask path validates and encodes without touching the estimator -----
+@pytest.mark.parametrize("Est", [FFNClassifier, FFNRegressor])
+def test_dask_training_data_writes_nothing_on_the_estimator(Est):
+    da = pytest.importorskip("dask.array")
+    from skffnn import _dask
+
+    est = _quiet(
+        Est(hidden_layer_sizes=(3,), max_iter=2, random_state=0).fit, X_STD, Y_IRIS
+    )
+    before = dict(vars(est))
+    data = _dask.training_data(
+        est, da.from_array(X_STD, chunks=50), Y_IRIS, None, reset=False,
+        incremental=True,
+    )  # fmt: skip
+    assert vars(est).keys() == before.keys()
+    assert all(vars(est)[k] is v for k, v in before.items())
+    assert data.n_samples == len(Y_IRIS) and data.n_features == 4
