@@ -25,6 +25,7 @@ class here and one entry of :data:`SOLVERS`.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import ClassVar
 
 import numpy as np
@@ -122,6 +123,10 @@ class _Stochastic:
 
     stochastic = True
     iteration = "epoch"
+    PARAMS: ClassVar[tuple] = (
+        "validation_fraction", "max_iter", "batch_size", "shuffle", "tol",
+        "n_iter_no_change", "alpha", "verbose", "learning_rate_init",
+    )  # fmt: skip
     owns: ClassVar[tuple] = (
         *_EVERY_SOLVERS,
         "best_loss_",
@@ -132,9 +137,9 @@ class _Stochastic:
     )
 
     def __init__(self, est):
-        self.est_params = est  # read-only: hyperparameters of this call
+        # The hyperparameters of this call, read once.
+        self.p = SimpleNamespace(**{k: getattr(est, k) for k in self.PARAMS})
         self.early_stopping = est.early_stopping
-        self.learning_rate_init = est.learning_rate_init
 
     def history(self, fitted: dict, continued: bool) -> History:
         """Fresh as scikit-learn's ``_initialize``, or the fitted one continued."""
@@ -176,7 +181,7 @@ class _Stochastic:
         self, net, theta, data, target, *, rng, incremental, history, watch,
         rebuild, optimizer_state, score,
     ):  # fmt: skip
-        est = self.est_params
+        est = self.p
         opt = self.optimizer(theta.size, theta.dtype)
         # partial_fit continues the optimizer (velocity, moments, step count,
         # adapted learning rate), as scikit-learn's; fit starts a new one.
@@ -219,9 +224,13 @@ class Sgd(_Stochastic):
     """Minibatch SGD with (Nesterov) momentum and scikit-learn's schedules."""
 
     name = "sgd"
+    PARAMS = (
+        *_Stochastic.PARAMS, "learning_rate", "momentum", "nesterovs_momentum",
+        "power_t",
+    )  # fmt: skip
 
     def optimizer(self, n_params, dtype):
-        est = self.est_params
+        est = self.p
         return SGDOptimizer(
             n_params, dtype, est.learning_rate_init, est.learning_rate,
             est.momentum, est.nesterovs_momentum, est.power_t,
@@ -232,9 +241,10 @@ class Adam(_Stochastic):
     """Adam with scikit-learn's bias-corrected step size."""
 
     name = "adam"
+    PARAMS = (*_Stochastic.PARAMS, "beta_1", "beta_2", "epsilon")
 
     def optimizer(self, n_params, dtype):
-        est = self.est_params
+        est = self.p
         return AdamOptimizer(
             n_params, dtype, est.learning_rate_init, est.beta_1, est.beta_2,
             est.epsilon,
