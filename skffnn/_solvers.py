@@ -247,10 +247,10 @@ def finite_step(loss, grad: np.ndarray) -> bool:
 
     One reduction instead of a boolean temporary: a NaN or inf in the
     gradient makes the sum non-finite (so does a sum beyond 1e308, which only
-    a diverging step produces).
+    a diverging step produces). Called on the hot path under the caller's
+    ``np.errstate(over="ignore", invalid="ignore")``.
     """
-    with np.errstate(over="ignore", invalid="ignore"):
-        return bool(np.isfinite(loss) and np.isfinite(np.add.reduce(grad)))
+    return bool(np.isfinite(loss) and np.isfinite(np.add.reduce(grad)))
 
 
 def finite_start(loss, grad: np.ndarray) -> bool:
@@ -343,7 +343,9 @@ class _LbfgsRun:
         self.n_fun += 1
         if self.n_fun == 1 and not finite_start(loss, grad):
             raise NonFiniteStart(loss)
-        if finite_step(loss, grad) and loss < self.best_loss:
+        with np.errstate(over="ignore", invalid="ignore"):
+            finite = finite_step(loss, grad)
+        if finite and loss < self.best_loss:
             self.best_loss = loss
             self.best_theta[...] = self.theta
         # scipy may keep the gradient it was given: hand it a fresh float64 copy.
