@@ -657,7 +657,7 @@ def test_watching_training_page_shows_the_search_as_rich_prints_it(
     assert normalized(capsys.readouterr().out) == normalized(shown)
 
 
-@pytest.mark.filterwarnings("ignore:Stochastic Optimizer: Maximum iterations")
+@pytest.mark.filterwarnings("ignore:Stochastic Optimizer")
 def test_progress_bar_thread_ends_when_a_warm_start_diverges_and_is_undone(
     iris, progress_bar, capsys
 ):

@@ -64,7 +64,7 @@ def _watched_sgd_fit():
     return clf, rec
 
 
-@pytest.mark.filterwarnings("ignore:Stochastic Optimizer: Maximum iterations")
+@pytest.mark.filterwarnings("ignore:Stochastic Optimizer")
 def test_callbacks_are_torn_down_when_a_warm_start_diverges_and_is_undone():
     clf, rec = _watched_sgd_fit()
     clf.set_params(warm_start=True, learning_rate_init=1e200, momentum=0, max_iter=1)
