@@ -1,22 +1,29 @@
 """The estimator base shared by FFNClassifier and FFNRegressor.
 
 It owns what is the estimator's business, and only that: checking the
-hyperparameters, validating and encoding the data (into training data, see
-:mod:`skffnn._data`), building the network, initialising theta (or packing the
-fitted weights for warm_start / partial_fit), choosing a solver, storing the
-solver's :class:`~skffnn._training.FitResult` as the fitted attributes in one
-place, and predicting through the fitted network.
+hyperparameters, validating the data (in memory here, dask in
+:mod:`skffnn._dask`), building the network, initialising theta (or packing the
+fitted weights for warm_start / partial_fit), asking the solver object to
+train, storing what comes back as the fitted attributes, warning about how
+the call ended, and predicting through the fitted network. It is the only
+module that assigns fitted attributes.
 
-One ``fit``: ``_fit`` (saves the state, restores it if the call fails) ->
-``_fit_unsafe`` (data, network, theta) -> ``train_lbfgs`` or
-``train_stochastic`` (``_training``, which knows no estimator) -> ``_store``
-(every fitted attribute) -> ``_warn_outcome`` (convergence, divergence).
+One ``fit`` reads top to bottom:
+
+``_fit`` (saves the state; restores it if the call fails or a continued call
+diverges) -> ``_fit_unsafe``: ``solver_for`` (``_solver_objects``: the solver
+of this call) -> ``_training_data`` (validated X, y, weights and the target
+encoder of ``_target``; ``_dask.training_data`` for dask input) -> the
+``Network`` and theta -> ``solver.history`` -> ``_store_model`` (what the
+model predicts with) -> ``solver.train`` (``_training``, which knows no
+estimator) -> ``_store_training`` (every history attribute, from the
+solver) -> ``_warn_outcome`` (interruption, divergence).
 """
 
 from __future__ import annotations
 
 import copy
-import warnings
+from dataclasses import dataclass
 from numbers import Integral, Real
 
 import numpy as np
@@ -28,46 +35,44 @@ from . import _callbacks, _dask
 from ._activations import ACTIVATIONS, hidden_activations
 from ._data import InMemoryData
 from ._layout import Layout
-from ._losses import HEADS, get_head
+from ._losses import HEADS
 from ._persistence import VersionStampMixin
-from ._sklearn import (
-    Interval,
-    Options,
-    StrOptions,
-    _check_optimize_result,
-    _check_sample_weight,
-)
-from ._solvers import AdamOptimizer, SGDOptimizer
-from ._threads import blas_threads, largest_gemm
+from ._sklearn import Interval, Options, StrOptions
+from ._solver_objects import OWNED, SOLVERS, solver_class, solver_for
+from ._target import checked_sample_weight
 from ._training import (
     NON_FINITE_MESSAGE,
     DivergenceWarning,
     History,
     NonFiniteStart,
-    StochasticParams,
-    train_lbfgs,
-    train_stochastic,
+    Stop,
 )
+from ._warnings import warn_user
 from .network import Network
-
-_STOCHASTIC_SOLVERS = ("sgd", "adam")
 
 # The head that produced each of scikit-learn's output activations.
 _HEAD_OF_OUTPUT = {head.out_activation: name for name, head in HEADS.items()}
 
-# The fitted attributes that record training (restored as a whole on failure).
-_HISTORY_ATTRIBUTES = {
-    "n_iter": "n_iter_",
-    "t": "t_",
-    "loss": "loss_",
-    "loss_curve": "loss_curve_",
-    "best_loss": "best_loss_",
-    "no_improvement_count": "_no_improvement_count",
-    "validation_scores": "validation_scores_",
-    "validation_loss_curve": "validation_loss_curve_",
-    "best_validation_score": "best_validation_score_",
-    "epoch_times": "epoch_times_",
-}
+
+def _model_attributes(coefs, intercepts, history) -> dict:
+    """The fitted attributes a callback's ``fitted_estimator`` needs."""
+    return {
+        "coefs_": coefs,
+        "intercepts_": intercepts,
+        "n_iter_": history.n_iter,
+        "loss_": history.loss,
+        "loss_curve_": list(history.loss_curve),
+    }
+
+
+@dataclass
+class _Outcome:
+    """How one training call ended, for the warnings and the callbacks."""
+
+    solver: object
+    result: object
+    continued: bool
+    watch: object
 
 
 class BaseFFN(VersionStampMixin, _callbacks.CallbackSupport, BaseEstimator):
@@ -79,7 +84,7 @@ class BaseFFN(VersionStampMixin, _callbacks.CallbackSupport, BaseEstimator):
             Interval(Integral, 1, None, closed="left"),
         ],
         "activation": [StrOptions(set(ACTIVATIONS)), list, tuple],
-        "solver": [StrOptions({"lbfgs", "sgd", "adam"})],
+        "solver": [StrOptions(set(SOLVERS))],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [
             StrOptions({"auto"}),
@@ -141,218 +146,109 @@ class BaseFFN(VersionStampMixin, _callbacks.CallbackSupport, BaseEstimator):
         return saved
 
     def _restore_state(self, saved: dict) -> None:
+        """Put the model back as it was; the running call's callbacks stay set.
+
+        The callback context that this call opened belongs to the call, not
+        to the model: scikit-learn's teardown reads it after ``fit`` returns.
+        """
+        running = _callbacks.call_context(self)
         self.__dict__.clear()
         self.__dict__.update(saved)
+        self.__dict__.update(running)
 
     def _fit(self, X, y, sample_weight=None, incremental=False, classes=None):
         saved = self._saved_state()
         try:
-            result, continued, watch = self._fit_unsafe(
-                X, y, sample_weight, incremental, classes
-            )
+            outcome = self._fit_unsafe(X, y, sample_weight, incremental, classes)
         except NonFiniteStart:
             self._restore_state(saved)
             raise ValueError(
-                f"{NON_FINITE_MESSAGE} (The loss was already non-finite in the "
-                "first iteration: scale X, e.g. with StandardScaler, or lower "
+                f"{NON_FINITE_MESSAGE} (The loss or its gradient was already "
+                "non-finite in the first iteration: scale X, e.g. with "
+                "StandardScaler, or lower "
                 f"learning_rate_init, now {self.learning_rate_init}.)"
             ) from None
         except BaseException:
             # A failed call leaves a fitted model exactly as it was.
             self._restore_state(saved)
             raise
-        self._warn_outcome(result, continued, saved)
+        self._warn_outcome(outcome, saved)
         # The root task ends with the model as the call leaves it (a diverged
         # warm start has been undone by now).
-        watch.end(self._fitted_attributes)
+        outcome.watch.end(self._fitted_attributes)
         return self
 
     def _fitted_attributes(self) -> dict:
         """The fitted attributes a callback's ``fitted_estimator`` needs."""
-        return {
-            "coefs_": self.coefs_,
-            "intercepts_": self.intercepts_,
-            "n_iter_": self.n_iter_,
-            "loss_": self.loss_,
-            "loss_curve_": list(self.loss_curve_),
-        }
+        stored = History(n_iter=self.n_iter_, loss=self.loss_)
+        stored.loss_curve = self.loss_curve_
+        return _model_attributes(self.coefs_, self.intercepts_, stored)
 
-    def _fit_unsafe(self, X, y, sample_weight, incremental, classes):
+    def _fit_unsafe(self, X, y, sample_weight, incremental, classes) -> _Outcome:
+        solver = solver_for(self)
         hidden = self._hidden_sizes()
         names = hidden_activations(self.activation, len(hidden))
         if incremental and self.early_stopping:
             raise ValueError("partial_fit does not support early_stopping=True")
-        first_pass = not hasattr(self, "coefs_") or (
-            not self.warm_start and not incremental
+        continued = hasattr(self, "coefs_") and (self.warm_start or incremental)
+        X, y, data = self._training_data(
+            X, y, sample_weight, incremental, not continued, classes
         )
-        if _dask.is_dask_collection(X):
-            data = _dask.training_data(
-                self, X, y, sample_weight, reset=first_pass, incremental=incremental,
-                classes=classes,
-            )  # fmt: skip
-        else:
-            X, y, data = self._in_memory_data(
-                X, y, sample_weight, incremental, first_pass, classes
-            )
-        units = [self.n_features_in_, *hidden, self._n_target_columns()]
-        net = Network(units, self.activation, self._training_head(), dtype=data.dtype)
+        target = data.target
+        units = [self.n_features_in_, *hidden, target.n_columns]
+        head = solver.training_head(target)
+        net = Network(units, self.activation, head, dtype=data.dtype)
         rng = check_random_state(self.random_state)
-        if first_pass:
-            theta = net.init_params(rng)
-            history = self._fresh_history()
-        else:
+        if continued:
             theta = self._packed_fitted_weights(net.layout, data.dtype)
-            history = self._current_history()
-        # What the model predicts with from now on (scikit-learn sets these
-        # before training too); a warm start may follow set_params(...).
-        self.n_outputs_ = units[-1]
-        self.n_layers_ = len(units)
-        self.out_activation_ = net.head.out_activation
-        self._fitted_activations = names
-
+        else:
+            theta = net.init_params(rng)
+        history = solver.history(vars(self), continued)
+        self._store_model(target, net, names)
         watch = _callbacks.start_fit(
             self, X, y,
             task_name="partial_fit" if incremental else "fit",
             max_subtasks=1 if incremental else self.max_iter,
-            sample_weight=sample_weight,
+            sample_weight=sample_weight, subtask=solver.iteration,
         )  # fmt: skip
-        rebuild = self._reconstruction(net)
-        if self.solver == "lbfgs":
-            with blas_threads(largest_gemm(data.n_samples, units)):
-                result = train_lbfgs(
-                    net, theta, data, alpha=self.alpha, max_iter=self.max_iter,
-                    max_fun=self.max_fun, tol=self.tol, verbose=self.verbose,
-                    history=history, watch=watch, reconstruction=rebuild,
-                    report=self._lbfgs_report(net, data),
-                )  # fmt: skip
-        else:
-            result = self._train_stochastic(
-                net, theta, data, rng, incremental, history, watch, rebuild
-            )
-        self._store(result, net)
-        return result, not first_pass, watch
+        result = solver.train(
+            net, theta, data, target, rng=rng, incremental=incremental,
+            history=history, watch=watch, rebuild=_reconstruction(net.layout),
+            optimizer_state=getattr(self, "_optimizer_state", None),
+            score=self._score_from_scores,
+        )  # fmt: skip
+        self._store_training(solver, result, net.layout)
+        return _Outcome(solver, result, continued, watch)
 
-    def _training_head(self):
-        """The head trained with, for scikit-learn's steps and stationary points.
+    def _store_model(self, target, net, names) -> None:
+        """What the model predicts with from now on (scikit-learn sets these
+        before training too); a warm start may follow set_params(...)."""
+        self.__dict__.update(target.fitted_attributes())
+        self.n_outputs_ = net.layout.layer_units[-1]
+        self.n_layers_ = len(net.layout.layer_units)
+        self.out_activation_ = net.head.out_activation
+        self._fitted_activations = names
 
-        For several outputs scikit-learn reports the squared error averaged
-        over them, while every solver of its follows the gradient of the sum.
-        sgd and adam take the same steps (the 'sklearn' pair: the average, and
-        the sum's gradient), so that the weights and the stopping rule agree.
-        L-BFGS's line search needs one function: it minimises the sum with its
-        own gradient (the same minimiser as scikit-learn's), and the loss is
-        reported as scikit-learn's average (:meth:`_lbfgs_report`).
-        """
-        name = self._head_name()
-        if name == "squared_error":
-            return get_head(
-                name, objective="sum" if self.solver == "lbfgs" else "sklearn"
-            )
-        return name
+    def _store_training(self, solver, result, layout) -> None:
+        """The weights and exactly the history attributes the solver owns."""
+        self.coefs_, self.intercepts_ = layout.unpack(result.theta)
+        for name in OWNED.difference(solver.owns):
+            self.__dict__.pop(name, None)  # another solver's bookkeeping
+        self.__dict__.update(solver.fitted_attributes(result))
 
-    def _lbfgs_report(self, net, data):
-        """``(theta, loss of the sum) -> scikit-learn's loss``, for k outputs.
-
-        The summed squared error plus the penalty P is ``k * D + P``, with D
-        scikit-learn's averaged data term; it reports ``D + P``.
-        """
-        k = net.layout.layer_units[-1]
-        if self._head_name() != "squared_error" or k == 1:
-            return None
-        n_weights, scale = net.layout.n_weights, 0.5 * self.alpha / data.total_weight
-
-        def report(theta, loss):
-            w = theta[:n_weights]
-            penalty = scale * float(w @ w)
-            return (loss - penalty) / k + penalty
-
-        return report
-
-    def _fresh_history(self) -> History:
-        """The bookkeeping of a first fit, as scikit-learn's ``_initialize``."""
-        if self.solver == "lbfgs":
-            return History(best_loss=None)
-        if self.early_stopping:
-            return History(
-                best_loss=None,
-                validation_scores=[],
-                validation_loss_curve=[],
-                best_validation_score=-np.inf,
-            )
-        return History()
-
-    def _current_history(self) -> History:
-        """The fitted bookkeeping, to continue from (warm start, partial_fit)."""
-        fresh = self._fresh_history()
-        values = {
-            field: getattr(self, attr, getattr(fresh, field))
-            for field, attr in _HISTORY_ATTRIBUTES.items()
-        }
-        if (
-            self.solver != "lbfgs"
-            and values["best_loss"] is None
-            and not (self.early_stopping)
-        ):
-            values["best_loss"] = np.inf  # after a fit with early stopping
-        if self.early_stopping and values["validation_scores"] is None:
-            values.update(
-                validation_scores=[],
-                validation_loss_curve=[],
-                best_validation_score=-np.inf,
-            )
-        return History(**values).copy()
-
-    def _store(self, result, net) -> None:
-        """Every fitted attribute a training call sets, in one place."""
-        h = result.history
-        self.coefs_, self.intercepts_ = net.layout.unpack(result.theta)
-        self.n_iter_ = h.n_iter
-        self.loss_ = h.loss
-        self.loss_curve_ = h.loss_curve
-        self.epoch_times_ = h.epoch_times
-        if self.solver == "lbfgs":
-            self.t_ = h.t  # scikit-learn's L-BFGS counts no samples
-            self.validation_loss_curve_ = None
-            if result.stop in ("converged", "max_iter"):
-                self.n_iter_ = _check_optimize_result(
-                    "lbfgs", result.solver_result, self.max_iter
-                )
-            return
-        self.t_ = h.t
-        self.best_loss_ = h.best_loss
-        self._no_improvement_count = h.no_improvement_count
-        self.validation_scores_ = h.validation_scores
-        self.validation_loss_curve_ = h.validation_loss_curve
-        self.best_validation_score_ = h.best_validation_score
-
-    def _warn_outcome(self, result, continued: bool, saved: dict) -> None:
+    def _warn_outcome(self, outcome: _Outcome, saved: dict) -> None:
         """Say how a call that did not converge ended (and undo a divergence)."""
+        result = outcome.result
         n = result.history.n_iter
-        hint = (
-            f"Try a smaller learning_rate_init (now {self.learning_rate_init}) "
-            "or scale the data."
-        )
-        if result.stop == "interrupted":
-            if self.solver == "lbfgs":
-                kept = "the best weights evaluated so far."
-            elif self.early_stopping:
-                kept = "the weights reached so far (the best on the validation set)."
-            else:
-                kept = "the weights reached so far."
-            warnings.warn(
+        if result.stop is Stop.INTERRUPTED:
+            warn_user(
                 f"Training interrupted by user after {n} iteration(s); the model "
-                f"keeps {kept}",
+                f"keeps {outcome.solver.interrupted_keeps()}",
                 UserWarning,
-                stacklevel=3,
             )
-        if result.stop != "diverged":
+        if result.stop is not Stop.DIVERGED:
             return
-        what = (
-            "the last step made the network's outputs non-finite"
-            if result.message == "the last step"
-            else "the loss or its gradient became non-finite"
-        )
-        if continued:
+        if outcome.continued:
             # The weights this call started from were a fitted model: the last
             # finite weights of a diverging run can be far worse than it.
             self._restore_state(saved)
@@ -361,11 +257,11 @@ class BaseFFN(VersionStampMixin, _callbacks.CallbackSupport, BaseEstimator):
             kept = "Kept the best weights on the validation set."
         else:
             kept = "Kept the last finite weights."
-        warnings.warn(
-            f"Training diverged in iteration {n}: {what} "
-            f"(loss={result.history.loss}). {kept} {hint}",
+        warn_user(
+            f"Training diverged in iteration {n}: {result.divergence.value} "
+            f"(loss={result.history.loss}). {kept} Try a smaller "
+            f"learning_rate_init (now {self.learning_rate_init}) or scale the data.",
             DivergenceWarning,
-            stacklevel=3,
         )
 
     def _packed_fitted_weights(self, layout: Layout, dtype):
@@ -380,124 +276,54 @@ class BaseFFN(VersionStampMixin, _callbacks.CallbackSupport, BaseEstimator):
             ) from None
         return layout.pack(self.coefs_, self.intercepts_, dtype=dtype)
 
-    def _checked_sample_weight(self, sample_weight, X):
-        if sample_weight is None:
-            return None
-        sw = _check_sample_weight(
-            sample_weight, X, dtype=X.dtype, ensure_non_negative=True
-        )
-        if not np.isfinite(sw).all():
-            raise ValueError("sample_weight contains NaN or infinity.")
-        return sw
-
-    def _reconstruction(self, net):
-        """``(theta, history) -> fitted attributes``: the model at that point."""
-
-        def rebuild(theta, history):
-            coefs, intercepts = net.layout.unpack(theta)
-            return {
-                "coefs_": coefs,
-                "intercepts_": intercepts,
-                "n_iter_": history.n_iter,
-                "loss_": history.loss,
-                "loss_curve_": list(history.loss_curve),
-            }
-
-        return rebuild
-
     # -- data ------------------------------------------------------------------
+    def _training_data(self, X, y, sample_weight, incremental, first_pass, classes):
+        """Validated data with its target encoder: ``(X, y, training data)``."""
+        if _dask.is_dask_collection(X):
+            data = _dask.training_data(
+                self, X, y, sample_weight, reset=first_pass, incremental=incremental,
+                classes=classes,
+            )  # fmt: skip
+            if first_pass:
+                self.n_features_in_ = data.n_features
+                self.__dict__.pop("feature_names_in_", None)
+            return X, y, data
+        return self._in_memory_data(
+            X, y, sample_weight, incremental, first_pass, classes
+        )
+
     def _in_memory_data(self, X, y, sample_weight, incremental, first_pass, classes):
-        """Validate X, y and weights; returns (X, y, training data)."""
+        """The in-memory rules (scikit-learn's ``validate_data``), then encoding."""
         X, y = validate_data(
             self, X, y, accept_sparse=["csr", "csc"], multi_output=True,
-            y_numeric=not is_classifier(self), dtype=(np.float64, np.float32),
+            y_numeric=not is_classifier(self), dtype=self._training_dtype(first_pass),
             reset=first_pass,
         )  # fmt: skip
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
-        self._prepare_target_encoder(y, incremental, first_pass, classes)
-        Y = self._encode_target(y, X.dtype)
-        sw = self._sample_weight_block(sample_weight, y, X)
-        self._check_weighted_classes(Y, sw, incremental)
-        return X, y, InMemoryData(X, Y, sw)
-
-    def _check_weighted_classes(self, Y, sw, incremental):
-        """Hook: the classifier needs two classes with positive weight."""
-
-    # -- solvers ---------------------------------------------------------------
-    def _make_optimizer(self, n_params, dtype):
-        if self.solver == "sgd":
-            return SGDOptimizer(
-                n_params, dtype, self.learning_rate_init, self.learning_rate,
-                self.momentum, self.nesterovs_momentum, self.power_t,
-            )  # fmt: skip
-        return AdamOptimizer(
-            n_params, dtype, self.learning_rate_init, self.beta_1, self.beta_2,
-            self.epsilon,
+        kind = self._target_kind
+        y = kind.check(y)
+        target = kind.build(
+            [kind.summarize(y)], self, incremental=incremental,
+            first_pass=first_pass, classes=classes, y=y,
         )  # fmt: skip
+        Y = target.encode(y, X.dtype)
+        sw = target.weights(y, checked_sample_weight(sample_weight, X), X.dtype)
+        if sw is not None and not incremental:
+            target.check_weighted(Y[sw > 0, 0])
+        return X, y, InMemoryData(X, Y, sw, target=target)
 
-    def _train_stochastic(
-        self, net, theta, data, rng, incremental, history, watch, rebuild
-    ):
-        opt = self._make_optimizer(theta.size, theta.dtype)
-        state = getattr(self, "_optimizer_state", None)
-        # partial_fit continues the optimizer (velocity, moments, step count,
-        # adapted learning rate), as scikit-learn's; fit starts a new one.
-        if incremental and state is not None and opt.accepts_state(state):
-            opt.load_state(state)
-        scorer = None
-        if self.early_stopping:
-            stratify = is_classifier(self) and self.n_outputs_ == 1
-            data, valid = data.split(rng, self.validation_fraction, stratify)
-            scorer = self._validation_scorer(net, valid)
-        params = StochasticParams(
-            max_iter=self.max_iter,
-            batch_size=self._batch_size(data.n_samples),
-            shuffle=self.shuffle,
-            tol=self.tol,
-            n_iter_no_change=self.n_iter_no_change,
-            alpha=self.alpha,
-            verbose=self.verbose,
-            learning_rate_init=self.learning_rate_init,
-            one_epoch=incremental,
-        )
-        with blas_threads(largest_gemm(params.batch_size, net.layout.layer_units)):
-            result = train_stochastic(
-                net, theta, opt, data, rng, params, history,
-                scorer=scorer, watch=watch, reconstruction=rebuild,
-            )  # fmt: skip
-        self._optimizer_state = opt.state()
-        return result
+    def _training_dtype(self, first_pass: bool):
+        """The dtype training casts X to: the model's, once it has one.
 
-    def _batch_size(self, n: int) -> int:
-        if self.batch_size == "auto":
-            return min(200, n)
-        if self.batch_size > n:
-            warnings.warn(
-                "Got `batch_size` less than 1 or larger than "
-                "sample size. It is going to be clipped",
-                stacklevel=4,
-            )
-        return int(np.clip(self.batch_size, 1, n))
-
-    def _validation_scorer(self, net, valid):
-        """``theta -> (score, loss)`` on the held-out rows, for early stopping."""
-        Xv, Yv, swv = valid
-
-        def score(theta):
-            # Huge but finite scores may overflow in the metric (a squared
-            # residual): the score is then non-finite, which counts as no
-            # improvement, rather than a floating-point warning.
-            with np.errstate(all="ignore"):
-                scores = net.forward(theta, Xv)
-                if not np.isfinite(scores).all():
-                    return float("nan"), float("nan")
-                return (
-                    float(self._score_from_scores(scores, Yv, swv)),
-                    float(net.head.loss(scores, Yv, swv)),
-                )
-
-        return score
+        A first fit keeps float32 or float64 data as it is; a warm start or a
+        ``partial_fit`` batch is cast to the fitted weights' dtype, so that a
+        float32 batch neither downcasts a float64 model nor resets its
+        optimizer (scikit-learn's MLP keeps float64 and continues too).
+        """
+        if first_pass:
+            return (np.float64, np.float32)
+        return np.asarray(self.coefs_[0]).dtype
 
     # -- prediction ------------------------------------------------------------
     def _validate_predict_data(self, X):
@@ -526,7 +352,7 @@ class BaseFFN(VersionStampMixin, _callbacks.CallbackSupport, BaseEstimator):
         return HEADS[_HEAD_OF_OUTPUT[self.out_activation_]]
 
     def _check_solver(self):
-        if self.solver not in _STOCHASTIC_SOLVERS:
+        if not solver_class(self.solver).stochastic:
             raise AttributeError(
                 "partial_fit is only available for stochastic optimizers. "
                 f"{self.solver} is not stochastic."
@@ -537,3 +363,12 @@ class BaseFFN(VersionStampMixin, _callbacks.CallbackSupport, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
+
+
+def _reconstruction(layout):
+    """``(theta, history) -> fitted attributes``: the model at that point."""
+
+    def rebuild(theta, history):
+        return _model_attributes(*layout.unpack(theta), history)
+
+    return rebuild

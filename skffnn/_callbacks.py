@@ -32,7 +32,6 @@ package imports and fits as before; only ``set_callbacks`` (and
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -63,12 +62,26 @@ HAVE_CALLBACK_API = _SkCallbackSupportMixin is not None
 _NEEDED = "1.9"
 
 # The attributes that ``_init_callback_context`` sets and the teardown that
-# ``with_callbacks`` runs after fit reads. A failed fit restores the
-# estimator's ``__dict__`` as it was before the call, which drops them: they
-# are put back so that the callbacks are still torn down (a ProgressBar's
-# display thread would otherwise never end).
+# ``with_callbacks`` runs after fit reads: they belong to the running call, so
+# a rollback of the model keeps them (see :func:`call_context`).
 _CONTEXT_KEYS = ("_callback_fit_ctx", "_skl_callbacks_to_teardown")
-_started: dict[int, dict] = {}
+
+
+def call_context(estimator) -> dict:
+    """The running call's callback context on ``estimator`` (to keep on rollback).
+
+    A call that fails or diverges puts the estimator's ``__dict__`` back as it
+    was before the call; these attributes must survive it, or scikit-learn's
+    teardown never runs (a ProgressBar's display thread would never end).
+
+    Examples
+    --------
+    >>> from skffnn import FFNRegressor
+    >>> call_context(FFNRegressor())
+    {}
+    """
+    state = vars(estimator)
+    return {k: state[k] for k in _CONTEXT_KEYS if k in state}
 
 
 def _no_api_message(what: str) -> str:
@@ -142,11 +155,8 @@ else:
 def with_callbacks(method: Callable) -> Callable:
     """Decorate ``fit`` / ``partial_fit``: tear the callbacks down after the call.
 
-    scikit-learn's ``with_callbacks`` (the identity without the callback API),
-    plus one repair: when the call fails after :func:`start_fit`, the
-    estimator's state rollback has dropped the callback context, which is put
-    back so that the callbacks' ``teardown`` still runs. Apply it below
-    ``_fit_context`` (closest to the method).
+    scikit-learn's ``with_callbacks`` (the identity without the callback API).
+    Apply it below ``_fit_context`` (closest to the method).
 
     Parameters
     ----------
@@ -170,25 +180,7 @@ def with_callbacks(method: Callable) -> Callable:
     """
     if not HAVE_CALLBACK_API:
         return method
-
-    @functools.wraps(method)
-    def reinstating(estimator, *args, **kwargs):
-        key = id(estimator)
-        outer = _started.pop(key, None)
-        try:
-            return method(estimator, *args, **kwargs)
-        except BaseException:
-            state = _started.get(key)
-            if state is not None:
-                for name, value in state.items():
-                    estimator.__dict__.setdefault(name, value)
-            raise
-        finally:
-            _started.pop(key, None)
-            if outer is not None:
-                _started[key] = outer
-
-    return _sk_with_callbacks(reinstating)
+    return _sk_with_callbacks(method)
 
 
 # -- the watches -----------------------------------------------------------------
@@ -332,8 +324,6 @@ class _Watch:
         """
         self.close_iteration()
         self._ctx.call_on_fit_task_end(**self._hook_kwargs(reconstruction))
-        # Done: nothing left for with_callbacks to put back after a failure.
-        _started.pop(id(self._est), None)
 
     def __repr__(self):
         return f"<watch of {self._ctx!r}>"
@@ -347,6 +337,7 @@ def start_fit(
     task_name: str,
     max_subtasks: int | None,
     sample_weight=None,
+    subtask: str = "epoch",
 ) -> _Watch | _NullWatch:
     """Open the root task of one ``fit`` / ``partial_fit`` call.
 
@@ -365,6 +356,8 @@ def start_fit(
         The most epochs / iterations this call can run (None: unknown).
     sample_weight : array-like or None, default=None
         Passed to the callbacks as the task's metadata.
+    subtask : str, default="epoch"
+        What the solver calls one step ("epoch", or "iteration" for L-BFGS).
 
     Returns
     -------
@@ -387,9 +380,7 @@ def start_fit(
     ctx = estimator._init_callback_context(
         task_name=task_name, max_subtasks=max_subtasks
     )
-    _started[id(estimator)] = {k: getattr(estimator, k) for k in _CONTEXT_KEYS}
     metadata = None if sample_weight is None else {"sample_weight": sample_weight}
-    subtask = "iteration" if getattr(estimator, "solver", None) == "lbfgs" else "epoch"
     watch = _Watch(estimator, ctx, X, y, metadata, subtask)
     ctx.call_on_fit_task_begin(estimator=estimator, X=X, y=y, metadata=metadata)
     return watch

@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-from numbers import Real
-
 import numpy as np
 from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.metrics import accuracy_score, r2_score
-from sklearn.preprocessing import LabelBinarizer
-from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.multiclass import (
-    check_classification_targets,
-    type_of_target,
-    unique_labels,
-)
 
 from . import _dask
 from ._base import BaseFFN
 from ._callbacks import with_callbacks
-from ._sklearn import StrOptions, _check_partial_fit_first_call, _fit_context
+from ._sklearn import StrOptions, _fit_context
+from ._target import ClassTarget, RegressionTarget
 
 __all__ = ["FFNClassifier", "FFNRegressor"]
 
@@ -158,8 +150,10 @@ class FFNClassifier(ClassifierMixin, BaseFFN):
 
     Minimises the log-loss, computed from the logits (sigmoid for binary and
     multilabel targets, softmax for multiclass), with hand-written backprop.
-    ``predict_log_proba`` comes from log-sigmoid / log-softmax of the logits, so
-    it is finite where ``log(predict_proba)`` would be ``-inf``.
+    ``predict_log_proba`` is ``log(predict_proba)``, as scikit-learn defines
+    it (``-inf`` where a probability underflows to 0); ``exact_log_proba``
+    computes log-sigmoid / log-softmax of the logits, finite wherever the true
+    log-probability is.
 
     Parameters
     ----------%(params)s
@@ -252,101 +246,13 @@ class FFNClassifier(ClassifierMixin, BaseFFN):
         self.max_fun = max_fun
         self.class_weight = class_weight
 
-    # -- data ------------------------------------------------------------------
-    def _prepare_target_encoder(self, y, incremental, first_pass, classes):
-        """Define classes_ on a fresh fit; check them on warm_start/partial_fit."""
-        check_classification_targets(y)
-        if incremental and self.class_weight == "balanced":
-            raise ValueError(
-                "class_weight='balanced' is not supported for partial_fit: the "
-                "class frequencies of one batch are not those of the data. Pass "
-                "a dict of weights computed on the whole data instead."
-            )
-        if incremental and _check_partial_fit_first_call(self, classes):
-            self._label_binarizer = LabelBinarizer()
-            self._label_binarizer.fit(
-                y if type_of_target(y).startswith("multilabel") else classes
-            )
-        elif first_pass and not incremental:
-            self._fit_target_encoder(y)
-            return
-        labels = unique_labels(y)
-        if self.warm_start and not incremental:
-            if set(labels) != set(self.classes_):
-                raise ValueError(
-                    "warm_start can only be used where `y` has the same "
-                    "classes as in the previous call to fit. Previously "
-                    f"got {self.classes_}, `y` has {labels}"
-                )
-        elif len(np.setdiff1d(labels, self.classes_, assume_unique=True)):
-            raise ValueError(
-                "`y` has classes not in `self.classes_`. "
-                f"`self.classes_` has {self.classes_}. 'y' has {labels}."
-            )
-
-    def _fit_target_encoder(self, y):
-        """Fit the label binarizer on ``y`` (or on all the classes) of a fresh fit."""
-        self._label_binarizer = LabelBinarizer().fit(y)
-        self.classes_ = self._label_binarizer.classes_
-
-    def _encode_target(self, y, dtype):
-        """One-hot / indicator targets in the network's dtype.
-
-        One class fits (as scikit-learn's MLP does): the network learns a
-        constant, and prediction returns that class with probability 1.
-        """
-        return self._label_binarizer.transform(y).astype(dtype)
-
-    def _n_target_columns(self) -> int:
-        lb = self._label_binarizer
-        if lb.y_type_ == "multilabel-indicator":
-            return len(lb.classes_)
-        return 1 if len(lb.classes_) <= 2 else len(lb.classes_)
-
-    def _sample_weight_block(self, sample_weight, y, X):
-        """Checked sample weights times the class weights (None: uniform)."""
-        sw = self._checked_sample_weight(sample_weight, X)
-        if self.class_weight is None:
-            return sw
-        if y.ndim != 1:
-            raise ValueError("class_weight is not supported for multilabel targets.")
-        if isinstance(self.class_weight, dict):
-            self._check_class_weight_dict()
-        cw = compute_sample_weight(self.class_weight, y).astype(X.dtype)
-        return cw if sw is None else sw * cw
-
-    def _check_class_weight_dict(self):
-        """Name a class weight that is negative, not finite, or for no class."""
-        known = set(self.classes_.tolist())
-        unknown = [k for k in self.class_weight if k not in known]
-        if unknown:
-            raise ValueError(
-                f"class_weight names labels that are not classes of y: {unknown}; "
-                f"the classes are {self.classes_.tolist()}."
-            )
-        for label, weight in self.class_weight.items():
-            if not (isinstance(weight, Real) and np.isfinite(weight) and weight >= 0):
-                raise ValueError(
-                    f"class_weight[{label!r}] = {weight!r}: class weights must be "
-                    "finite and non-negative."
-                )
-
-    def _check_weighted_classes(self, Y, sw, incremental):
-        if sw is not None and not incremental and len(self.classes_) == 2:
-            if np.unique(Y[sw > 0, 0]).size < 2:
-                raise ValueError(
-                    "Only one class has non-zero sample weight; a classifier "
-                    "needs at least 2 classes with positive weight."
-                )
+    # The target encoder: classes, binarizer, class weights, head.
+    _target_kind = ClassTarget
 
     def _single_class(self) -> bool:
         return self._label_binarizer.y_type_ != "multilabel-indicator" and (
             len(self.classes_) == 1
         )
-
-    def _head_name(self) -> str:
-        multiclass = self._label_binarizer.y_type_ == "multiclass"
-        return "log_loss" if multiclass else "binary_log_loss"
 
     # -- prediction ------------------------------------------------------------
     def _labels_from_scores(self, scores):
@@ -624,30 +530,8 @@ class FFNRegressor(RegressorMixin, BaseFFN):
         self.n_iter_no_change = n_iter_no_change
         self.max_fun = max_fun
 
-    def _prepare_target_encoder(self, y, incremental, first_pass, classes):
-        self._fit_target_encoder(y)
-
-    def _fit_target_encoder(self, y):
-        """Regression targets need no encoder: only their number of columns."""
-        self._n_targets = 1 if y.ndim == 1 else y.shape[1]
-
-    def _encode_target(self, y, dtype):
-        """Targets as a 2-D array in the network's dtype; Poisson needs y >= 0."""
-        if self.loss == "poisson" and np.any(y < 0):
-            raise ValueError(
-                "loss='poisson' requires non-negative y, but y has negative "
-                f"values (min {y.min()})."
-            )
-        return y.reshape(y.shape[0], -1).astype(dtype)
-
-    def _n_target_columns(self) -> int:
-        return self._n_targets
-
-    def _sample_weight_block(self, sample_weight, y, X):
-        return self._checked_sample_weight(sample_weight, X)
-
-    def _head_name(self) -> str:
-        return self.loss
+    # The target encoder: columns, the Poisson rule, head.
+    _target_kind = RegressionTarget
 
     def _predictions_from_scores(self, scores):
         # The fitted link, not the `loss` hyperparameter: set_params(loss=...)

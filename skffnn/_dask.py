@@ -31,14 +31,16 @@ import functools
 import math
 import threading
 import time
-import warnings
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
 
-from ._data import InMemoryData
+from ._data import InMemoryData, check_validation_size
 from ._optional import import_optional
+from ._target import checked_sample_weight
+from ._warnings import warn_user
+from .network import add_l2_penalty
 
 __all__ = ["DaskTrainingData", "is_dask_collection", "predict", "training_data"]
 
@@ -209,8 +211,27 @@ def _wheres(chunks):
 
 
 def _check_block(where, xb, yb, swb, spec):
-    """Validate one block as validate_data does; return it and a summary."""
-    xb = np.asarray(xb)
+    """Validate one block by the in-memory rules; return it and its summary.
+
+    X: 2-D, the fit's feature count, convertible to the fit's dtype, finite;
+    y: the target kind's rules (``skffnn._target``); sample weights: those of
+    the in-memory path. An empty block passes (it contributes nothing).
+    """
+    xb = _checked_x_block(where, np.asarray(xb), spec)
+    yb = np.asarray(yb)
+    if yb.shape[0] != xb.shape[0]:
+        raise ValueError(f"y's {where} has {yb.shape[0]} rows, X's {xb.shape[0]}.")
+    kind = spec["kind"]
+    try:
+        yb = kind.check(yb)
+        swb = checked_sample_weight(swb, xb)
+    except ValueError as exc:
+        raise ValueError(f"{str(exc).rstrip('.')} in its {where}.") from exc
+    summary = {"rows": xb.shape[0], "where": where, **kind.summarize(yb)}
+    return (xb, yb, swb), summary
+
+
+def _checked_x_block(where, xb, spec):
     if xb.ndim != 2 or xb.shape[1] != spec["n_features"]:
         raise ValueError(
             f"X's {where} has shape {xb.shape}; expected {spec['n_features']} "
@@ -222,47 +243,15 @@ def _check_block(where, xb, yb, swb, spec):
         raise ValueError(f"X's {where} cannot be converted to float: {exc}") from exc
     if not np.isfinite(xb).all():
         raise ValueError(f"Input X contains NaN or infinity in its {where}.")
-    yb = np.asarray(yb)
-    if yb.shape[0] != xb.shape[0]:
-        raise ValueError(f"y's {where} has {yb.shape[0]} rows, X's {xb.shape[0]}.")
-    summary = {"rows": xb.shape[0]}
-    if spec["classifier"]:
-        from sklearn.utils.multiclass import (
-            check_classification_targets,
-            type_of_target,
-        )
-
-        try:
-            check_classification_targets(yb)
-        except ValueError as exc:
-            raise ValueError(f"y's {where}: {exc}") from exc
-        if yb.ndim == 1:
-            summary["labels"], summary["counts"] = np.unique(yb, return_counts=True)
-        else:
-            summary["type"] = type_of_target(yb)
-            summary["columns"] = yb.shape[1]
-    else:
-        try:
-            yb = yb.astype(np.float64, copy=False) if yb.dtype.kind in "OUSb" else yb
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"y's {where} is not numeric: {exc}") from exc
-        if not np.isfinite(yb).all():
-            raise ValueError(f"Input y contains NaN or infinity in its {where}.")
-    if swb is not None:
-        swb = np.asarray(swb, dtype=xb.dtype)
-        if not np.isfinite(swb).all():
-            raise ValueError(f"sample_weight contains NaN or infinity in its {where}.")
-        if (swb < 0).any():
-            raise ValueError(f"Negative values in sample_weight, in its {where}.")
-    return (xb, yb, swb), summary
+    return xb
 
 
-def _encode_block(where, checked, est):
-    """The estimator's target encoding and weight checks on one block."""
+def _encode_block(where, checked, target):
+    """The fit's target encoder on one block: encoded Y, weights times class weights."""
     xb, yb, swb = checked
     try:
-        Yb = est._encode_target(yb, xb.dtype)
-        swb = est._sample_weight_block(swb, yb, xb)
+        Yb = target.encode(yb, xb.dtype)
+        swb = target.weights(yb, swb, xb.dtype)
     except ValueError as exc:
         raise ValueError(f"{where}: {exc}") from exc
     return xb, Yb, swb
@@ -365,7 +354,6 @@ class DaskTrainingData:
             )
         work = [(b, w / total) for b, w in zip(self.blocks, self.weights) if w > 0]
         net_handle = runner.put(net)
-        n_weights = net.layout.n_weights
 
         def fun(theta):
             clock = time.perf_counter()
@@ -387,12 +375,7 @@ class DaskTrainingData:
                         "reduce": time.perf_counter() - computed,
                     }
                 )
-            # The L2 penalty as Network.loss_and_gradient adds it.
-            theta_w = theta[:n_weights]
-            loss += 0.5 * alpha * float(theta_w @ theta_w) / total
-            if alpha:
-                grad[:n_weights] += theta_w * grad.dtype.type(alpha / total)
-            return loss, grad
+            return add_l2_penalty(net.layout, theta, loss, alpha, total, grad), grad
 
         return fun
 
@@ -439,16 +422,7 @@ class DaskTrainingData:
             return single.split(rng, validation_fraction, stratify)
         runner, n = self.runner, self.n_samples
         n_val = math.ceil(validation_fraction * n)
-        if n_val < 2:
-            raise ValueError(
-                "The validation set is too small. Increase 'validation_fraction' "
-                "or the size of your dataset."
-            )
-        if n_val >= n:
-            raise ValueError(
-                f"validation_fraction={validation_fraction} leaves no training rows "
-                f"out of {n}."
-            )
+        check_validation_size(n_val, n)
         if stratify:
             n_out = self._n_outputs()
             k = 2 if n_out == 1 else n_out
@@ -567,18 +541,23 @@ def training_data(
 ) -> DaskTrainingData:  # fmt: skip
     """Validate, encode and persist a dask array's blocks for fitting ``estimator``.
 
-    Every check and the target encoding run on the workers, block by block;
-    the client receives per-block summaries (rows, labels, weight sums) only.
+    Every check and the target encoding run on the workers, block by block,
+    by the rules of the in-memory path; the client receives per-block
+    summaries (rows, labels, weight sums) only, builds the fit's target
+    encoder from them (``skffnn._target``) and sends the workers that encoder,
+    not the estimator. Nothing is written on ``estimator``.
 
     Parameters
     ----------
     estimator : FFNClassifier or FFNRegressor
+        Read only: its target kind, its hyperparameters and, when continuing,
+        its fitted classes, feature count and dtype.
     X : dask array of shape (n_samples, n_features)
         Chunked by rows (column chunks are merged).
     y : dask array or array-like of shape (n_samples,) or (n_samples, n_outputs)
     sample_weight : dask array or array-like of shape (n_samples,), default=None
     reset : bool
-        A first fit: sets ``n_features_in_`` (else X is checked against it).
+        A first fit (else X is checked against ``n_features_in_``).
     incremental : bool
         ``partial_fit`` (class_weight='balanced' is refused, as in memory).
     classes : array-like, default=None
@@ -587,41 +566,75 @@ def training_data(
     Returns
     -------
     DaskTrainingData
+        With ``target`` (the encoder) and ``n_features`` set.
     """
-    from sklearn.base import is_classifier
-    from sklearn.exceptions import DataConversionWarning
+    X, y, sw = _row_aligned(X, y, sample_weight)
+    n_features = X.shape[1]
+    _check_shape(estimator, X, reset)
+    fit_dtype = estimator._training_dtype(reset)
+    dtype = np.dtype(np.float64 if isinstance(fit_dtype, tuple) else fit_dtype)
+    if isinstance(fit_dtype, tuple) and X.dtype in fit_dtype:
+        dtype = X.dtype
+    spec = {"n_features": n_features, "dtype": dtype, "kind": estimator._target_kind}
+    runner = _runner()
+    wheres, checked, summaries = _checked_blocks(runner, X, y, sw, spec)
+    target = spec["kind"].build(
+        summaries, estimator, incremental=incremental, first_pass=reset,
+        classes=classes,
+    )  # fmt: skip
+    target_handle = runner.put(target)
+    blocks = [
+        runner.submit(_encode_block, where, c, target_handle)
+        for where, c in zip(wheres, checked)
+    ]
+    stats = runner.gather([runner.submit(_block_stats, b) for b in blocks])
+    if sw is not None and not incremental:
+        target.check_weighted(np.concatenate([s[2] for s in stats]))
+    data = DaskTrainingData(
+        runner, blocks, [s[0] for s in stats], [s[1] for s in stats], dtype,
+        sw is not None,
+    )  # fmt: skip
+    data.target, data.n_features = target, n_features
+    return data
 
-    dask = import_optional("dask", "dask")
+
+def _row_aligned(X, y, sample_weight):
+    """X, y and the weights as dask arrays with X's (known) row chunks."""
     X = _as_row_blocks(X, "X")
     if X.ndim != 2:
         raise ValueError(
             f"Expected a 2D dask array, got {X.ndim}D instead; reshape your data."
         )
     X = X.rechunk({1: -1})
-    n_features = X.shape[1]
-    if not reset and n_features != estimator.n_features_in_:
-        raise ValueError(
-            f"X has {n_features} features, but {type(estimator).__name__} is "
-            f"expecting {estimator.n_features_in_} features as input."
-        )
     y = _aligned(y, X, "y")
     if y.ndim == 2 and y.shape[1] == 1:
-        warnings.warn(
+        from sklearn.exceptions import DataConversionWarning
+
+        warn_user(
             "A column-vector y was passed when a 1d array was expected. Please "
             "change the shape of y to (n_samples, ), for example using ravel().",
             DataConversionWarning,
-            stacklevel=3,
         )
         y = y[:, 0]
-    sw = _aligned(sample_weight, X, "sample_weight")
-    dtype = X.dtype if X.dtype in (np.float64, np.float32) else np.dtype(np.float64)
-    classifier = is_classifier(estimator)
-    spec = {
-        "n_features": n_features,
-        "dtype": dtype,
-        "classifier": classifier,
-    }
-    runner = _runner()
+    return X, y, _aligned(sample_weight, X, "sample_weight")
+
+
+def _check_shape(estimator, X, reset):
+    """The in-memory rules on X's shape: samples present, the fit's features."""
+    from sklearn.utils.validation import check_array
+
+    if X.shape[0] == 0:  # scikit-learn's own message, naming the estimator
+        check_array(np.empty((0, X.shape[1])), estimator=estimator)
+    if not reset and X.shape[1] != estimator.n_features_in_:
+        raise ValueError(
+            f"X has {X.shape[1]} features, but {type(estimator).__name__} is "
+            f"expecting {estimator.n_features_in_} features as input."
+        )
+
+
+def _checked_blocks(runner, X, y, sw, spec):
+    """Each non-empty block checked on the workers: (wheres, handles, summaries)."""
+    dask = import_optional("dask", "dask")
     wheres = _wheres(X.chunks[0])
     xs, ys = X.to_delayed().ravel(), y.to_delayed().ravel()
     sws = [None] * len(xs) if sw is None else sw.to_delayed().ravel()
@@ -630,70 +643,13 @@ def training_data(
         [check(where, *blk, spec) for where, blk in zip(wheres, zip(xs, ys, sws))]
     )
     summaries = runner.gather([runner.submit(_take, c, 1) for c in checked])
-    checked = [runner.submit(_take, c, 0) for c in checked]
-
-    # The estimator's own hook defines or checks classes_, from a stand-in
-    # for y with y's labels (the union of the blocks' ones) and shape.
-    if classifier:
-        stand_in = _labels_stand_in(summaries, wheres, y.ndim)
-    else:
-        stand_in = np.empty((0, *y.shape[1:]))
-    estimator._prepare_target_encoder(stand_in, incremental, reset, classes)
-    workers_est = estimator
-    balanced = classifier and estimator.class_weight == "balanced"
-    if balanced and not incremental and y.ndim == 1:
-        workers_est = _balanced_as_dict(estimator, summaries)
-    est_handle = runner.put(workers_est)
-    blocks = [
-        runner.submit(_encode_block, where, c, est_handle)
-        for where, c in zip(wheres, checked)
-    ]
-    stats = runner.gather([runner.submit(_block_stats, b) for b in blocks])
-    if classifier and sw is not None:
-        # Each value of Y's first column with positive weight, once, for the hook.
-        weighted = np.unique(np.concatenate([s[2] for s in stats]))
-        estimator._check_weighted_classes(
-            weighted.astype(dtype)[:, None], np.ones(weighted.size, dtype), incremental
-        )
-    if reset:
-        estimator.n_features_in_ = n_features
-        estimator.__dict__.pop("feature_names_in_", None)
-    return DaskTrainingData(
-        runner, blocks, [s[0] for s in stats], [s[1] for s in stats], dtype,
-        sw is not None,
-    )  # fmt: skip
-
-
-def _labels_stand_in(summaries, wheres, y_ndim):
-    """Labels standing in for y: the blocks' labels, or a multilabel indicator."""
-    from sklearn.utils.multiclass import unique_labels
-
-    if y_ndim == 1:
-        return unique_labels(*[s["labels"] for s in summaries])
-    for s, where in zip(summaries, wheres):
-        if s["type"] != "multilabel-indicator":
-            raise ValueError(
-                f"y's {where} is {s['type']!r}; a 2-D y must be a multilabel "
-                "indicator matrix (multioutput targets are not supported)."
-            )
-    k = summaries[0]["columns"]
-    return np.array([[0] * k, [1] * k])
-
-
-def _balanced_as_dict(estimator, summaries):
-    """A copy whose class_weight is 'balanced' spelled out from the global counts.
-
-    ``n_samples / (n_classes * count)``, computed as scikit-learn's
-    compute_class_weight does, so each block's weights equal the in-memory ones.
-    """
-    labels = np.concatenate([s["labels"] for s in summaries])
-    counts = np.concatenate([s["counts"] for s in summaries])
-    classes, where = np.unique(labels, return_inverse=True)
-    per_class = np.bincount(where, weights=counts).astype(np.int64)
-    recip = per_class.sum() / (len(classes) * per_class.astype(np.float64))
-    est = copy.copy(estimator)
-    est.class_weight = dict(zip(classes.tolist(), recip.tolist()))
-    return est
+    # An empty block (X[mask] leaves some) contributes nothing.
+    keep = [i for i, s in enumerate(summaries) if s["rows"]]
+    return (
+        [wheres[i] for i in keep],
+        [runner.submit(_take, checked[i], 0) for i in keep],
+        [summaries[i] for i in keep],
+    )
 
 
 # -- prediction ---------------------------------------------------------------------

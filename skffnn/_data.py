@@ -24,7 +24,20 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.model_selection import train_test_split
 
-__all__ = ["InMemoryData", "TrainingData"]
+__all__ = ["InMemoryData", "TrainingData", "check_validation_size"]
+
+
+def check_validation_size(n_val: int, n: int) -> None:
+    """The early-stopping split's rule: 2 or more held-out rows, some left to train."""
+    if n_val < 2:
+        raise ValueError(
+            "The validation set is too small. Increase 'validation_fraction' "
+            "or the size of your dataset."
+        )
+    if n_val >= n:
+        raise ValueError(
+            f"validation_fraction leaves no training rows: {n_val} of {n} held out."
+        )
 
 
 class TrainingData(Protocol):
@@ -47,8 +60,9 @@ class TrainingData(Protocol):
 class InMemoryData:
     """Rows ``rows`` (all when None) of in-memory X, Y (2-D) and sample weights."""
 
-    def __init__(self, X, Y, sample_weight=None, rows=None):
+    def __init__(self, X, Y, sample_weight=None, rows=None, target=None):
         self.X, self.Y, self.sw, self.rows = X, Y, sample_weight, rows
+        self.target = target  # the target encoder of the fit (skffnn._target)
         self.n_samples = X.shape[0] if rows is None else len(rows)
         self.dtype = X.dtype
         if sample_weight is None:
@@ -59,13 +73,10 @@ class InMemoryData:
         self._bufs: dict[int, tuple] = {}
         self._order = None
 
-    def _arrays(self):
-        if self.rows is None:
-            return self.X, self.Y, self.sw
-        return self.take(self.rows)
-
     def objective(self, net, alpha):
-        X, Y, sw = self._arrays()
+        # L-BFGS never splits the data (early stopping is sgd/adam's): the
+        # whole arrays.
+        X, Y, sw = self.X, self.Y, self.sw
 
         def fun(theta):
             return net.loss_and_gradient(theta, X, Y, sw, alpha=alpha)
@@ -118,11 +129,7 @@ class InMemoryData:
             idx, random_state=rng, test_size=validation_fraction,
             stratify=self.Y.astype(bool) if stratify else None,
         )  # fmt: skip
-        if val_idx.shape[0] < 2:
-            raise ValueError(
-                "The validation set is too small. Increase 'validation_fraction' "
-                "or the size of your dataset."
-            )
+        check_validation_size(val_idx.shape[0], self.X.shape[0])
         sw_val = None if self.sw is None else self.sw[val_idx]
         valid = (self.X[val_idx], self.Y[val_idx], sw_val)
         return InMemoryData(self.X, self.Y, self.sw, rows=train_idx), valid

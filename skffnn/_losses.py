@@ -46,8 +46,12 @@ from . import functional as F
 __all__ = ["HEADS", "Head", "get_head"]
 
 
-def _weighted_mean(per_sample: np.ndarray, sample_weight) -> float:
-    # Not np.average: its checks cost more than the sum on a small batch.
+def _batch_mean(per_sample: np.ndarray, sample_weight) -> float:
+    """The (weighted) mean of per-sample losses of one batch, on the hot path.
+
+    Not np.average (its checks cost more than the sum on a small batch), and
+    not ``functional._weighted_mean``, the public losses' overflow-safe sum.
+    """
     if sample_weight is None:
         return float(per_sample.sum()) / per_sample.shape[0]
     return float(per_sample @ sample_weight) / float(sample_weight.sum())
@@ -61,6 +65,15 @@ def _scale_rows(delta: np.ndarray, sample_weight, factor: float = 1.0) -> np.nda
         share = sample_weight * (factor / float(sample_weight.sum()))
         delta *= share.astype(delta.dtype, copy=False)[:, None]
     return delta
+
+
+def _seed(link_z: np.ndarray, y, sample_weight, out=None, factor=1.0):
+    """The seed gradient ``(link(z) - y) * factor * w / sum(w)``, into ``out``.
+
+    The tail every head shares (in place in ``link_z`` when ``out`` is None).
+    """
+    seed = np.subtract(link_z, y, out=link_z if out is None else out)
+    return _scale_rows(seed, sample_weight, factor)
 
 
 def _out(z: np.ndarray, out: np.ndarray | None) -> np.ndarray:
@@ -99,9 +112,7 @@ class Head:
         subclass versions fall back to for non-finite scores.
         """
         loss = self.loss(z, y, sample_weight)
-        seed = self.link(z, out=out)
-        np.subtract(seed, y, out=seed)
-        return loss, _scale_rows(seed, sample_weight)
+        return loss, _seed(self.link(z, out=out), y, sample_weight)
 
 
 class SquaredError(Head):
@@ -157,7 +168,7 @@ class SquaredError(Head):
     def loss(self, z, y, sample_weight=None):
         r = z - y
         per = np.einsum("ij,ij->i", r, r)
-        return self._loss_factor(z.shape[1]) * _weighted_mean(per, sample_weight)
+        return self._loss_factor(z.shape[1]) * _batch_mean(per, sample_weight)
 
     def loss_and_seed(self, z, y, sample_weight=None, out=None):
         k = z.shape[1]
@@ -165,7 +176,7 @@ class SquaredError(Head):
         if sample_weight is None:
             loss = float(np.vdot(r, r)) / r.shape[0]
         else:
-            loss = _weighted_mean(np.einsum("ij,ij->i", r, r), sample_weight)
+            loss = _batch_mean(np.einsum("ij,ij->i", r, r), sample_weight)
         factor = 1.0 / k if self.objective == "mean" else 1.0
         return self._loss_factor(k) * loss, _scale_rows(r, sample_weight, factor)
 
@@ -192,14 +203,13 @@ class Poisson(Head):
         return F._row_sum(per)
 
     def loss(self, z, y, sample_weight=None):
-        return _weighted_mean(self._per_sample(z, y, self.link(z)), sample_weight)
+        return _batch_mean(self._per_sample(z, y, self.link(z)), sample_weight)
 
     def loss_and_seed(self, z, y, sample_weight=None, out=None):
         # One exp for both: mu is the loss's exp(z) and the seed's link(z).
         mu = self.link(z, out=_out(z, None))
-        loss = _weighted_mean(self._per_sample(z, y, mu), sample_weight)
-        seed = np.subtract(mu, y, out=_out(z, out))
-        return loss, _scale_rows(seed, sample_weight)
+        loss = _batch_mean(self._per_sample(z, y, mu), sample_weight)
+        return loss, _seed(mu, y, sample_weight, _out(z, out))
 
 
 class BinaryLogLoss(Head):
@@ -255,10 +265,9 @@ class BinaryLogLoss(Head):
         with np.errstate(under="ignore"):
             F._exp_neg_abs(z, e)
         per = F._binary_log_loss_from_exp(z, y, e, np.empty_like(z), t)
-        loss = _weighted_mean(F._row_sum(per), sample_weight)
+        loss = _batch_mean(F._row_sum(per), sample_weight)
         out = F._sigmoid_from_exp(z, e, _out(z, out), t)
-        np.subtract(out, y, out=out)
-        return loss, _scale_rows(out, sample_weight)
+        return loss, _seed(out, y, sample_weight)
 
 
 class MultinomialLogLoss(Head):
@@ -317,12 +326,11 @@ class MultinomialLogLoss(Head):
             if sample_weight is None:
                 loss = (float(log_total @ F._row_sum(y)) - float(ys)) / z.shape[0]
             else:
-                loss = _weighted_mean(log_total * F._row_sum(y) - ys, sample_weight)
+                loss = _batch_mean(log_total * F._row_sum(y) - ys, sample_weight)
         if not np.isfinite(loss):  # +-inf logits: the exact slow path
             return super().loss_and_seed(z, y, sample_weight, out)
         s /= total[:, None]
-        out = np.subtract(s, y, out=s if out is None else out)
-        return loss, _scale_rows(out, sample_weight)
+        return loss, _seed(s, y, sample_weight, out)
 
 
 HEADS: dict[str, Head] = {

@@ -21,6 +21,8 @@ __all__ = [
     "LbfgsResult",
     "NonFiniteStart",
     "SGDOptimizer",
+    "finite_start",
+    "finite_step",
     "minimize_lbfgs",
 ]
 
@@ -240,6 +242,29 @@ class AdamOptimizer(_StochasticOptimizer):
         theta += s2
 
 
+def finite_step(loss, grad: np.ndarray) -> bool:
+    """Whether the loss and the gradient are finite (a step can be taken).
+
+    One reduction instead of a boolean temporary: a NaN or inf in the
+    gradient makes the sum non-finite (so does a sum beyond 1e308, which only
+    a diverging step produces). Called on the hot path under the caller's
+    ``np.errstate(over="ignore", invalid="ignore")``.
+    """
+    return bool(np.isfinite(loss) and np.isfinite(np.add.reduce(grad)))
+
+
+def finite_start(loss, grad: np.ndarray) -> bool:
+    """Whether training can start from this first loss and gradient.
+
+    Stricter than :func:`finite_step`: the gradient's square must be finite
+    too. A first gradient whose square overflows (Adam's second moment, the
+    first SGD step) comes from unscaled data (X of 1e200: the log-loss stays
+    finite, so nothing else would say so), which the estimator names.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        return bool(np.isfinite(loss) and np.isfinite(np.dot(grad, grad)))
+
+
 class NonFiniteStart(FloatingPointError):
     """The loss or gradient was non-finite from the first evaluation on."""
 
@@ -251,9 +276,7 @@ class LbfgsResult:
     theta: np.ndarray
     loss: float
     n_iter: int
-    n_fun: int
     success: bool
-    message: str
     loss_curve: list = field(default_factory=list)
     iteration_times: list = field(default_factory=list)
     interrupted: bool = False
@@ -285,77 +308,84 @@ def minimize_lbfgs(
     ``report(theta, loss)``, when given, turns the minimised loss into the one
     recorded and printed (the same minimiser, the loss stated in other units).
     """
-    dtype = theta0.dtype
-    theta = theta0.copy()
-    best = {"loss": np.inf, "theta": theta0.copy(), "n_fun": 0}
-    curve: list[float] = []
-    times: list[float] = []
-    clock = [time.perf_counter()]
-    stopped = [False]
-
-    def objective(x):
-        theta[...] = x
-        loss, grad = fun(theta)
-        best["n_fun"] += 1
-        with np.errstate(over="ignore", invalid="ignore"):
-            finite = np.isfinite(loss) and np.isfinite(np.add.reduce(grad))
-        if best["n_fun"] == 1 and not finite:
-            raise NonFiniteStart(loss)
-        if finite and loss < best["loss"]:
-            best["loss"] = loss
-            best["theta"][...] = theta
-        # scipy may keep the gradient it was given: hand it a fresh float64 copy.
-        return loss, grad.astype(np.float64)
-
-    def callback(intermediate_result):
-        now = time.perf_counter()
-        times.append(now - clock[0])
-        clock[0] = now
-        loss = float(intermediate_result.fun)
-        if report is not None:
-            loss = report(intermediate_result.x, loss)
-        curve.append(loss)
-        if verbose:
-            print("Iteration %d, loss = %.8f" % (len(curve), curve[-1]))
-        if iteration_hook is not None and iteration_hook(
-            intermediate_result.x.astype(dtype), curve[-1]
-        ):
-            stopped[0] = True
-            raise StopIteration
-        clock[0] = time.perf_counter()  # the hook's own time is not the solver's
-
+    run = _LbfgsRun(fun, theta0, verbose, iteration_hook, report)
     try:
         res = scipy.optimize.minimize(
-            objective,
+            run.objective,
             theta0.astype(np.float64),
             method="L-BFGS-B",
             jac=True,
-            callback=callback,
+            callback=run.callback,
             options={"maxfun": max_fun, "maxiter": max_iter, "gtol": tol},
         )
     except KeyboardInterrupt:
-        loss = best["loss"]
-        if report is not None and np.isfinite(loss):
-            loss = report(best["theta"], loss)
+        return run.interrupted()
+    return run.finished(res)
+
+
+class _LbfgsRun:
+    """One L-BFGS-B run: the objective scipy calls, its callback, the result."""
+
+    def __init__(self, fun, theta0, verbose, hook, report):
+        self.fun, self.verbose, self.hook, self.report = fun, verbose, hook, report
+        self.dtype = theta0.dtype
+        self.theta = theta0.copy()  # fun's argument, in theta0's dtype
+        self.best_loss, self.best_theta = np.inf, theta0.copy()
+        self.n_fun = 0
+        self.curve: list[float] = []
+        self.times: list[float] = []
+        self.clock = time.perf_counter()
+        self.stopped = False
+
+    def objective(self, x):
+        self.theta[...] = x
+        loss, grad = self.fun(self.theta)
+        self.n_fun += 1
+        if self.n_fun == 1 and not finite_start(loss, grad):
+            raise NonFiniteStart(loss)
+        with np.errstate(over="ignore", invalid="ignore"):
+            finite = finite_step(loss, grad)
+        if finite and loss < self.best_loss:
+            self.best_loss = loss
+            self.best_theta[...] = self.theta
+        # scipy may keep the gradient it was given: hand it a fresh float64 copy.
+        return loss, grad.astype(np.float64)
+
+    def callback(self, intermediate_result):
+        now = time.perf_counter()
+        self.times.append(now - self.clock)
+        self.clock = now
+        loss = float(intermediate_result.fun)
+        if self.report is not None:
+            loss = self.report(intermediate_result.x, loss)
+        self.curve.append(loss)
+        if self.verbose:
+            print("Iteration %d, loss = %.8f" % (len(self.curve), loss))
+        x = intermediate_result.x
+        if self.hook is not None and self.hook(x.astype(self.dtype), loss):
+            self.stopped = True
+            raise StopIteration
+        self.clock = time.perf_counter()  # the hook's own time is not the solver's
+
+    def interrupted(self) -> LbfgsResult:
+        """The best parameters evaluated before Ctrl-C."""
+        loss = self.best_loss
+        if self.report is not None and np.isfinite(loss):
+            loss = self.report(self.best_theta, loss)
         return LbfgsResult(
-            best["theta"], loss, len(curve), best["n_fun"], False,
-            "Training interrupted by user.", curve, times, interrupted=True,
+            self.best_theta, loss, len(self.curve), False, self.curve, self.times,
+            interrupted=True,
         )  # fmt: skip
-    x = res.x.astype(dtype)
-    loss = float(res.fun)
-    if not (np.isfinite(loss) and np.isfinite(x).all()):
-        x, loss = best["theta"], float(best["loss"])
-    if report is not None:
-        loss = report(x, loss)
-    return LbfgsResult(
-        x,
-        loss,
-        len(curve) if stopped[0] else int(res.nit),
-        int(res.nfev),
-        bool(res.success) or stopped[0],
-        str(res.message),
-        curve,
-        times,
-        stop_requested=stopped[0],
-        optimize_result=res,
-    )
+
+    def finished(self, res) -> LbfgsResult:
+        """scipy's answer (the best finite point if it ended non-finite)."""
+        x, loss = res.x.astype(self.dtype), float(res.fun)
+        if not (np.isfinite(loss) and np.isfinite(x).all()):
+            x, loss = self.best_theta, float(self.best_loss)
+        if self.report is not None:
+            loss = self.report(x, loss)
+        return LbfgsResult(
+            x, loss, len(self.curve) if self.stopped else int(res.nit),
+            bool(res.success) or self.stopped, self.curve, self.times,
+            stop_requested=self.stopped, optimize_result=res,
+        )  # fmt: skip

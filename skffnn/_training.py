@@ -12,13 +12,13 @@ learning rate, the convergence warning) in the same order of operations.
 Divergence: a loss or gradient that is non-finite from the first epoch (or the
 first L-BFGS evaluation) on raises :class:`NonFiniteStart`, which the
 estimator turns into scikit-learn's ``ValueError``; later, training stops with
-the last finite (or best) weights and ``stop == "diverged"``.
+the last finite (or best) weights and ``stop is Stop.DIVERGED``.
 """
 
 from __future__ import annotations
 
+import enum
 import time
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
@@ -26,15 +26,18 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from ._callbacks import NULL_WATCH
-from ._solvers import NonFiniteStart, minimize_lbfgs
+from ._solvers import NonFiniteStart, finite_start, finite_step, minimize_lbfgs
+from ._warnings import warn_user
 
 __all__ = [
     "NON_FINITE_MESSAGE",
+    "Divergence",
     "DivergenceWarning",
     "FitResult",
     "History",
     "NonFiniteStart",
     "StochasticParams",
+    "Stop",
     "train_lbfgs",
     "train_stochastic",
 ]
@@ -90,21 +93,36 @@ class History:
         return replace(self, **lists)
 
 
+class Stop(enum.Enum):
+    """Why a training call ended."""
+
+    CONVERGED = "converged"
+    MAX_ITER = "max_iter"
+    EPOCH = "epoch"  # the one epoch of partial_fit
+    STOP_REQUESTED = "stop_requested"  # a callback asked
+    DIVERGED = "diverged"
+    INTERRUPTED = "interrupted"  # Ctrl-C
+
+
+class Divergence(enum.Enum):
+    """What became non-finite when training diverged (the warning says it)."""
+
+    LOSS = "the loss or its gradient became non-finite"
+    LAST_STEP = "the last step made the network's outputs non-finite"
+
+
 @dataclass
 class FitResult:
-    """What a training loop returns.
-
-    ``stop`` is one of 'converged', 'max_iter', 'epoch' (the one epoch of
-    ``partial_fit``), 'stop_requested' (a callback), 'diverged' and
-    'interrupted' (Ctrl-C).
-    """
+    """What a training loop returns: weights, history, and why it stopped."""
 
     theta: np.ndarray
     history: History
-    stop: str
-    message: str = ""
+    stop: Stop
+    divergence: Divergence | None = None
     # The solver's own result where it has one (scipy's, for L-BFGS).
     solver_result: object = None
+    # The optimizer's state after the call (sgd, adam), as plain values.
+    optimizer_state: dict | None = None
 
 
 @dataclass(frozen=True)
@@ -118,7 +136,6 @@ class StochasticParams:
     n_iter_no_change: float
     alpha: float
     verbose: bool
-    learning_rate_init: float
     one_epoch: bool = False
 
 
@@ -130,13 +147,14 @@ class _Diverged(Exception):
 class _StochasticRun:
     """One call's epochs: minibatch steps, epoch bookkeeping, divergence guard."""
 
-    def __init__(self, net, theta, optimizer, data, params, history, scorer, watch):
+    def __init__(self, net, theta, optimizer, data, params, history, scorer):
         self.net, self.theta, self.opt, self.data = net, theta, optimizer, data
-        self.p, self.h, self.scorer, self.watch = params, history, scorer, watch
+        self.p, self.h, self.scorer = params, history, scorer
         self.grad = np.empty_like(theta)
         self.best_theta = theta.copy() if scorer is not None else None
         self.last_good = theta.copy()
         self.last_batch = None
+        self.first_step = True
 
     def step(self, Xb, Yb, swb):
         """One gradient step; returns the batch loss (None if skipped)."""
@@ -149,11 +167,12 @@ class _StochasticRun:
             loss, grad = self.net.loss_and_gradient(
                 self.theta, Xb, Yb, swb, alpha=self.p.alpha, out=self.grad
             )
-            # One reduction instead of a boolean temporary: a NaN or inf in the
-            # gradient makes the sum non-finite (so does a sum beyond 1e308,
-            # which only a diverging step produces).
-            if not (np.isfinite(loss) and np.isfinite(np.add.reduce(grad))):
+            if not finite_step(loss, grad):
                 raise _Diverged(loss)
+            if self.first_step:
+                self.first_step = False
+                if not finite_start(loss, grad):
+                    raise _Diverged(loss)
             np.copyto(self.last_good, self.theta)
             self.opt.step(self.theta, grad)
         self.last_batch = Xb
@@ -279,15 +298,14 @@ def train_stochastic(
     history : History, extended in place (pass a copy)
     scorer : ``theta -> (validation score, validation loss)`` for early stopping
     watch : the callback watch (``skffnn._callbacks``)
-    reconstruction : ``theta -> dict`` of fitted attributes, for callbacks
+    reconstruction : ``(theta, history) -> dict`` of fitted attributes, for callbacks
 
     Returns
     -------
     FitResult
     """
-    run = _StochasticRun(net, theta, optimizer, data, params, history, scorer, watch)
+    run = _StochasticRun(net, theta, optimizer, data, params, history, scorer)
     history.n_iter = 0  # scikit-learn counts the epochs of this call
-    stop = "max_iter"
     rebuild = None
     if watch.active:
 
@@ -295,45 +313,52 @@ def train_stochastic(
             return reconstruction(theta, history)
 
     try:
-        for _ in range(1 if params.one_epoch else params.max_iter):
-            watch.iteration_begin(rebuild)
-            start = time.perf_counter()
-            try:
-                loss = run.epoch(rng)
-            except _Diverged as exc:
-                if history.n_iter == 0:
-                    raise NonFiniteStart(exc.loss) from None
-                run.diverged(exc.loss)
-                stop = "diverged"
-                break
-            seconds = time.perf_counter() - start
-            converged = run.end_epoch(loss, seconds)
-            if watch.iteration_end(rebuild, loss=loss):
-                stop = "stop_requested"
-                break
-            if converged:
-                stop = "converged"
-                break
-            if params.one_epoch:
-                stop = "epoch"
-                break
-            if history.n_iter == params.max_iter:
-                warnings.warn(
-                    "Stochastic Optimizer: Maximum iterations (%d) reached and "
-                    "the optimization hasn't converged yet." % params.max_iter,
-                    ConvergenceWarning,
-                    stacklevel=3,
-                )
+        stop = _epochs(run, rng, watch, rebuild)
     except KeyboardInterrupt:
-        stop = "interrupted"
+        stop = Stop.INTERRUPTED
         if not np.isfinite(theta).all():
             np.copyto(theta, run.last_good)
+    return _stochastic_result(run, stop)
+
+
+def _epochs(run, rng, watch, rebuild) -> Stop:
+    """Run epochs until a stopping rule fires; returns why training stopped."""
+    p, h = run.p, run.h
+    for _ in range(1 if p.one_epoch else p.max_iter):
+        watch.iteration_begin(rebuild)
+        start = time.perf_counter()
+        try:
+            loss = run.epoch(rng)
+        except _Diverged as exc:
+            if h.n_iter == 0:
+                raise NonFiniteStart(exc.loss) from None
+            run.diverged(exc.loss)
+            return Stop.DIVERGED
+        converged = run.end_epoch(loss, time.perf_counter() - start)
+        if watch.iteration_end(rebuild, loss=loss):
+            return Stop.STOP_REQUESTED
+        if converged:
+            return Stop.CONVERGED
+        if p.one_epoch:
+            return Stop.EPOCH
+    warn_user(
+        "Stochastic Optimizer: Maximum iterations (%d) reached and "
+        "the optimization hasn't converged yet." % p.max_iter,
+        ConvergenceWarning,
+    )
+    return Stop.MAX_ITER
+
+
+def _stochastic_result(run, stop: Stop) -> FitResult:
+    """The weights the call keeps (best on validation, or checked finite)."""
+    theta, state = run.theta, run.opt.state()
+    divergence = Divergence.LOSS if stop is Stop.DIVERGED else None
     if run.best_theta is not None:
         np.copyto(theta, run.best_theta)
-    elif stop != "diverged" and not run.last_step_is_finite():
+    elif stop is not Stop.DIVERGED and not run.last_step_is_finite():
         np.copyto(theta, run.last_good)
-        return FitResult(theta, history, "diverged", "the last step")
-    return FitResult(theta, history, stop)
+        stop, divergence = Stop.DIVERGED, Divergence.LAST_STEP
+    return FitResult(theta, run.h, stop, divergence, optimizer_state=state)
 
 
 def train_lbfgs(
@@ -354,7 +379,8 @@ def train_lbfgs(
     """Full-batch L-BFGS-B on ``data.objective``; scipy runs on the flat vector.
 
     ``report(theta, loss)`` states the minimised loss as the estimator reports
-    it (see :func:`~skffnn._solvers.minimize_lbfgs`).
+    it (see :func:`~skffnn._solvers.minimize_lbfgs`). The history's loss
+    curve and iteration times are extended (a warm start continues them).
     """
     fun = data.objective(net, alpha)
 
@@ -364,29 +390,7 @@ def train_lbfgs(
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             return fun(t)
 
-    hook = None
-    if watch.active:
-        # The history is filled in after scipy returns: the model at an
-        # iteration counts the iterations and losses seen so far.
-        losses = []
-
-        def rebuild(t):
-            return lambda: {
-                **reconstruction(t, history),
-                "n_iter_": len(losses),
-                "loss_": losses[-1] if losses else history.loss,
-                "loss_curve_": list(losses),
-            }
-
-        watch.iteration_begin(rebuild(theta))
-
-        def hook(t, loss):
-            losses.append(loss)
-            stop = watch.iteration_end(rebuild(t), loss=loss)
-            if not stop:
-                watch.iteration_begin(rebuild(t))
-            return stop
-
+    hook = _lbfgs_watch(watch, theta, history, reconstruction)
     res = minimize_lbfgs(
         quiet_fun, theta, max_iter=max_iter, max_fun=max_fun, tol=tol,
         verbose=verbose, iteration_hook=hook, report=report,
@@ -396,12 +400,42 @@ def train_lbfgs(
     theta[...] = res.theta
     history.n_iter = res.n_iter
     history.loss = res.loss
-    history.loss_curve = list(res.loss_curve)
-    history.epoch_times = list(res.iteration_times)
+    history.loss_curve.extend(res.loss_curve)
+    history.epoch_times.extend(res.iteration_times)
     if res.interrupted:
-        stop = "interrupted"
+        stop = Stop.INTERRUPTED
     elif res.stop_requested:
-        stop = "stop_requested"
+        stop = Stop.STOP_REQUESTED
     else:
-        stop = "converged" if res.success else "max_iter"
-    return FitResult(theta, history, stop, res.message, res.optimize_result)
+        stop = Stop.CONVERGED if res.success else Stop.MAX_ITER
+    return FitResult(theta, history, stop, solver_result=res.optimize_result)
+
+
+def _lbfgs_watch(watch, theta, history, reconstruction):
+    """The iteration hook that brackets each L-BFGS iteration for callbacks.
+
+    The history is filled in after scipy returns: the model at an iteration
+    counts the iterations and losses seen so far. None without callbacks.
+    """
+    if not watch.active:
+        return None
+    losses = []
+
+    def rebuild(t):
+        so_far = History(
+            n_iter=len(losses),
+            loss=losses[-1] if losses else history.loss,
+            loss_curve=[*history.loss_curve, *losses],
+        )
+        return lambda: reconstruction(t, so_far)
+
+    watch.iteration_begin(rebuild(theta))
+
+    def hook(t, loss):
+        losses.append(loss)
+        stop = watch.iteration_end(rebuild(t), loss=loss)
+        if not stop:
+            watch.iteration_begin(rebuild(t))
+        return stop
+
+    return hook

@@ -379,13 +379,13 @@ class Network:
         else:
             loss = self._backprop_in_blocks(theta, X, Y, sample_weight, grad, block)
 
-        # The L2 penalty on the weights, and its gradient alpha * W / sum(w).
+        # The L2 penalty on the weights, and its gradient alpha * W / sum(w),
+        # through a scratch vector: add_l2_penalty (the end of this module)
+        # is the one place the formula is written; the dask objective and
+        # L-BFGS's reported loss use it too.
         sw_sum = n if sample_weight is None else float(sample_weight.sum())
-        theta_w = theta[: self.layout.n_weights]
-        loss += 0.5 * alpha * float(theta_w @ theta_w) / sw_sum
-        if alpha:
-            scratch = self._scratch(grad)[: theta_w.size]
-            _add_scaled(grad[: theta_w.size], theta_w, alpha / sw_sum, scratch)
+        scratch = self._scratch(grad) if alpha else None
+        loss = add_l2_penalty(self.layout, theta, loss, alpha, sw_sum, grad, scratch)
         return loss, grad
 
     def _backprop(self, theta, X, Y, sample_weight, grad) -> float:
@@ -442,3 +442,23 @@ class Network:
                 grad *= grad.dtype.type(share)
                 started = True
         return loss
+
+
+def add_l2_penalty(
+    layout, theta, loss, alpha, total_weight, grad=None, scratch=None
+) -> float:
+    """The L2 penalty on the weights (not the biases), the one place it is written.
+
+    Returns ``loss + 0.5 * alpha * ||W||^2 / total_weight``; with ``grad``,
+    adds the penalty's gradient ``alpha * W / total_weight`` to its weights
+    (through ``scratch``, a work vector at least that long, when given).
+    ``total_weight`` is the sum of the sample weights (the number of rows
+    without them), as scikit-learn scales it.
+    """
+    theta_w = theta[: layout.n_weights]
+    loss += 0.5 * alpha * float(theta_w @ theta_w) / total_weight
+    if alpha and grad is not None:
+        scratch = np.empty_like(theta_w) if scratch is None else scratch
+        w = theta_w.size
+        _add_scaled(grad[:w], theta_w, alpha / total_weight, scratch[:w])
+    return loss

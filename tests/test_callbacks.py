@@ -655,3 +655,20 @@ def test_watching_training_page_shows_the_search_as_rich_prints_it(
         return [line.rstrip() for line in text.strip().splitlines()]
 
     assert normalized(capsys.readouterr().out) == normalized(shown)
+
+
+@pytest.mark.filterwarnings("ignore:Stochastic Optimizer")
+def test_progress_bar_thread_ends_when_a_warm_start_diverges_and_is_undone(
+    iris, progress_bar, capsys
+):
+    from skffnn import DivergenceWarning
+
+    X, y = iris
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = small_clf("sgd", max_iter=20).fit(X, y)
+    clf.set_callbacks(progress_bar())
+    clf.set_params(warm_start=True, learning_rate_init=1e200, momentum=0, max_iter=1)
+    with pytest.warns(DivergenceWarning, match="Restored the model"):
+        clf.fit(X, y)
+    assert not any(type(t).__name__ == "_LossMonitor" for t in threading.enumerate())

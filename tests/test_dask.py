@@ -229,14 +229,14 @@ def test_an_epoch_streams_every_row_once_in_shuffled_block_order(client):
 def test_validation_split_across_blocks_is_reproducible(client, stratify):
     X, y, _, sw = _data()
     X[:, 0] = np.arange(len(X))
-    est, data = _encoded(client, X, y, UNEVEN, sw)
+    _, data = _encoded(client, X, y, UNEVEN, sw)
     train, (Xv, Yv, swv) = data.split(np.random.RandomState(3), 0.1, stratify)
     assert len(Xv) == math.ceil(0.1 * 600) and train.n_samples == 600 - len(Xv)
     held = Xv[:, 0].astype(int)
     rest = np.concatenate([b[0] for b in train.batches(None, 600, shuffle=False)])
     assert sorted([*held, *rest[:, 0].astype(int)]) == list(range(600))
     np.testing.assert_array_equal(swv, sw[held])
-    np.testing.assert_array_equal(Yv, est._encode_target(y[held], X.dtype))
+    np.testing.assert_array_equal(Yv, data.target.encode(y[held], X.dtype))
     again = data.split(np.random.RandomState(3), 0.1, stratify)[1][0]
     np.testing.assert_array_equal(again, Xv)
     if stratify:

@@ -182,7 +182,7 @@ def test_lbfgs_honours_max_iter_and_max_fun():
     res = minimize_lbfgs(fun, net.init_params(0), max_iter=3, max_fun=1000, tol=0)
     assert res.n_iter == 3 and not res.success
     res = minimize_lbfgs(fun, net.init_params(0), max_iter=1000, max_fun=5, tol=0)
-    assert res.n_fun <= 6 and not res.success
+    assert res.optimize_result.nfev <= 6 and not res.success
 
 
 def test_lbfgs_verbose_prints_every_iteration(capsys):
