@@ -30,10 +30,15 @@ import itertools
 from collections.abc import Sequence
 
 import numpy as np
-import scipy.sparse as sp
 from sklearn.utils import check_random_state
 
-from ._activations import Gate, get_gate, glorot_factors, hidden_activations
+from ._activations import (
+    Affine,
+    Gate,
+    get_gate,
+    glorot_factors,
+    hidden_activations,
+)
 from ._blocks import block_rows
 from ._layout import Layout
 from ._losses import Head, get_head
@@ -51,16 +56,6 @@ def _add_scaled(y, x, c, scratch):
     np.multiply(x, y.dtype.type(c), out=scratch)
     y += scratch
     return y
-
-
-def _matmul(a, b, out):
-    """``out[...] = a @ b`` without a temporary when ``a`` is dense."""
-    # The type test first: scipy's issparse is an ABC check costing 2-3 us,
-    # and a small network's training step makes several products.
-    if type(a) is np.ndarray or not sp.issparse(a):
-        return np.matmul(a, b, out=out)
-    out[...] = a @ b
-    return out
 
 
 class Network:
@@ -275,8 +270,7 @@ class Network:
         The output layer has no activation gate: its ``z`` are the raw scores
         that the head turns into predictions and the loss.
         """
-        z = _matmul(a, W, out=out)
-        z += b
+        z = Affine.forward(a, W, b, out)
         if layer < self.layout.n_layers - 1:
             return self.gates[layer].forward(z)
         return z
@@ -385,12 +379,13 @@ class Network:
         # The head's loss, and the seed delta(L) written over the logits.
         loss, delta = self.head.loss_and_seed(a[L], Y, sample_weight, out=a[L])
 
-        # Backward, layer by layer.
+        # Backward, layer by layer: the affine gate, then the activation below.
         for layer in range(L - 1, -1, -1):
-            _matmul(a[layer].T, delta, out=gW[layer])
-            np.matmul(ones, delta, out=gb[layer])
+            da = delta_bufs[layer - 1] if layer > 0 else None
+            upstream = Affine.backward(
+                delta, a[layer], W[layer], gW[layer], gb[layer], ones, da
+            )
             if layer > 0:
-                upstream = np.matmul(delta, W[layer].T, out=delta_bufs[layer - 1])
                 delta = self.gates[layer - 1].backward(upstream, a[layer])
         return loss
 
