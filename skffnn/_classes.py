@@ -353,7 +353,7 @@ class FFNClassifier(ClassifierMixin, BaseFFN):
         proba = self._fitted_head().link(scores)
         if self.n_outputs_ == 1:
             proba = proba.ravel()
-        return self._label_binarizer.inverse_transform(proba)
+        return _inverse_binarize(self._label_binarizer, proba)
 
     def _score_from_scores(self, scores, Y, sample_weight):
         y_true = self._label_binarizer.inverse_transform(
@@ -377,6 +377,39 @@ class FFNClassifier(ClassifierMixin, BaseFFN):
             The predicted classes.
         """
         return self._labels_from_scores(self._scores(X))
+
+    def score(self, X, y, sample_weight=None) -> float:
+        """Mean accuracy of ``predict(X)`` against ``y``, as scikit-learn's.
+
+        ``accuracy_score(y, self.predict(X), sample_weight=sample_weight)``;
+        for the common case (a 1-D integer array of labels, integer classes,
+        no weights) the same mean without its checks, which then cannot
+        fail.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            True labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        score : float
+            The fraction of correctly predicted samples (weighted).
+        """
+        pred = self.predict(X)
+        if (
+            sample_weight is None
+            and type(y) is np.ndarray
+            and type(pred) is np.ndarray
+            and y.ndim == 1
+            and y.shape == pred.shape
+            and y.dtype.kind in "iu"
+            and pred.dtype.kind in "iu"
+        ):
+            return float(np.average(y == pred))
+        return accuracy_score(y, pred, sample_weight=sample_weight)
 
     @_dask.blockwise
     def predict_proba(self, X):
@@ -535,6 +568,33 @@ class FFNClassifier(ClassifierMixin, BaseFFN):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_label = True
         return tags
+
+
+def _inverse_binarize(binarizer: LabelBinarizer, proba: np.ndarray):
+    """``binarizer.inverse_transform(proba)``, without its checks where it can.
+
+    For the dense 0/1 binarizer a fit makes, the same labels as scikit-learn's
+    ``inverse_transform`` computes them (the first class of maximal
+    probability; the positive class above 0.5; the indicator above 0.5),
+    some 30-60 us sooner per call.
+    """
+    lb = binarizer
+    if (
+        type(lb) is not LabelBinarizer
+        or lb.sparse_input_
+        or (lb.pos_label, lb.neg_label) != (1, 0)
+        or type(proba) is not np.ndarray
+    ):
+        return lb.inverse_transform(proba)
+    classes = lb.classes_
+    if lb.y_type_ == "multiclass" and proba.ndim == 2:
+        return classes[proba.argmax(axis=1)]
+    if lb.y_type_ == "binary" and proba.ndim == 1:
+        on = (proba > 0.5).astype(np.int64)
+        return np.repeat(classes[0], len(on)) if len(classes) == 1 else classes[on]
+    if lb.y_type_ == "multilabel-indicator" and proba.ndim == 2:
+        return (proba > 0.5).astype(np.int64)
+    return lb.inverse_transform(proba)
 
 
 class FFNRegressor(RegressorMixin, BaseFFN):
