@@ -11,6 +11,7 @@ from sklearn.neural_network import MLPClassifier, MLPRegressor
 
 from skffnn._activations import get_gate
 from skffnn._blocks import block_rows as _block_rows
+from skffnn._blocks import forward_rows
 from skffnn._layout import Layout
 from skffnn._solvers import AdamOptimizer, SGDOptimizer
 from skffnn.network import Network
@@ -336,7 +337,7 @@ def test_row_blocks_keep_the_widest_activation_block_near_one_mib(itemsize, widt
 def test_forward_in_row_blocks_equals_one_pass_over_all_rows(sparse):
     rng = np.random.default_rng(0)
     units = [7, 300, 40, 5]
-    chunk = _block_rows(units, 8)
+    chunk = forward_rows(units, 8)
     n = 2 * chunk + 37  # two full blocks and a ragged one
     X = rng.standard_normal((n, units[0]))
     W = [rng.standard_normal((a, b)) / np.sqrt(a) for a, b in itertools.pairwise(units)]
