@@ -45,7 +45,7 @@ __all__ = [
 
 
 class Affine:
-    """The affine gate ``z = a @ W + b``, the layer's weights.
+    """The affine gate of a layer, ``z = a @ W + b``.
 
     The mul gate (matrix form) swaps its inputs: ``dW = a^T @ delta`` and
     ``da = delta @ W^T``. The add gate passes ``delta`` to ``b`` unchanged,
@@ -70,8 +70,8 @@ class Affine:
         ``da = delta @ W^T``, the upstream gradient of the layer below, is
         written into ``da`` when given (not for the first layer).
         """
-        _matmul(a.T, delta, out=dW)  # mul: a's gradient partner is delta
-        np.matmul(ones, delta, out=db)  # add, then copy: sum over rows
+        _matmul(a.T, delta, out=dW)  # mul: W gets upstream x its partner a
+        np.matmul(ones, delta, out=db)  # add passes delta on; copy sums rows
         return None if da is None else np.matmul(delta, W.T, out=da)
 
 

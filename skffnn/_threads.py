@@ -1,9 +1,15 @@
-"""BLAS thread policy for one fit or predict call.
+"""BLAS thread policy of a fit: the one place that sets BLAS threads.
 
 Measured on a 2-core machine: a (200 x 64) @ (64 x 100) product takes about
 0.2 ms on one OpenBLAS thread and from 0.5 ms up to 12 ms on two, when the
-second core is busy (two threads spin and wait for each other). Small products
-therefore run on one thread; large ones keep the library's default.
+second core is busy (two threads spin and wait for each other). A fit's small
+products (a minibatch step's) therefore run on one thread; large ones keep
+the library's default. The estimator applies this around its solver, once per
+fit; nothing else sets threads. Prediction sets none: it changes nothing
+process-wide (other threads of the program keep their BLAS threads), and
+its forward blocks are sized so that their products rarely wait at a thread
+barrier instead (:func:`skffnn._blocks.forward_rows`), while a few rows make
+products that OpenBLAS runs on one thread by itself.
 
 scipy ships its own OpenBLAS, separate from numpy's. skffnn does no heavy
 linear algebra through scipy, but L-BFGS-B's few vector operations wake that
