@@ -8,6 +8,7 @@ same messages; the results are those of the general paths; and nothing new
 is stored on the estimator.
 """
 
+import itertools
 import pickle
 import threading
 import warnings
@@ -352,3 +353,25 @@ def test_regressor_prediction_is_sklearns_given_the_same_weights():
     for n in (1, 10, 5000):
         Xq = np.random.RandomState(n).normal(size=(n, 4))
         np.testing.assert_allclose(ours.predict(Xq), theirs.predict(Xq), rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "units", [[64, 100, 10], [100, 256, 256, 10], [7, 300, 40, 5], [784, 512, 10]]
+)
+@pytest.mark.parametrize("itemsize", [4, 8])
+def test_forward_blocks_are_cache_sized_or_make_products_worth_their_threads(
+    units, itemsize
+):
+    from skffnn._blocks import (
+        CACHE_BYTES,
+        MIN_THREADED_PRODUCT,
+        block_rows,
+        forward_rows,
+    )
+
+    rows = forward_rows(units, itemsize)
+    widest = max(units[1:]) * itemsize
+    product = max(a * b for a, b in itertools.pairwise(units))
+    assert rows >= block_rows(units, itemsize)
+    assert rows * product >= MIN_THREADED_PRODUCT or rows * widest > 15 * CACHE_BYTES
+    assert rows * widest <= 16 * CACHE_BYTES or rows == block_rows(units, itemsize)
