@@ -23,9 +23,11 @@ import functools
 import itertools
 from collections.abc import Sequence
 
+from ._threads import machine_is_loaded
+
 __all__ = [
     "CACHE_BYTES",
-    "MIN_THREADED_PRODUCT",
+    "LOADED_MIN_PRODUCT",
     "VECTOR_BLOCK_BYTES",
     "block_rows",
     "forward_rows",
@@ -50,36 +52,42 @@ def block_rows(layer_units: Sequence[int], itemsize: int) -> int:
 
 
 # A product that BLAS runs on several threads ends at a barrier where each
-# thread waits for the others; when another process holds a core, a waiting
-# thread can lose a whole scheduler slice there (milliseconds). On this
-# project's 2-core machine under load, 1,310-row blocks of the small model
-# (8.4M multiply-adds a product) predicted 100,000 rows 1.2-2.3x slower than
-# scikit-learn's one product per layer, and 16,384-row blocks 0.7-0.8x of its
-# time. So a forward block is never so small that its largest product has
-# fewer multiply-adds than this.
-MIN_THREADED_PRODUCT = 1 << 26
+# thread waits for the others; when other processes hold the cores, a
+# waiting thread can lose a whole scheduler slice there (milliseconds). On
+# this project's 2-core machine under load, 1,310-row blocks of the small
+# model (8.4M multiply-adds a product) predicted 10,000-100,000 rows 1.2-7.7x
+# slower than scikit-learn's one product per layer, 16,384-row blocks in
+# 0.7-0.8 of its time; the medium model's 512-row blocks 1.4-2.6x, 16,384-row
+# blocks 0.45-0.75. On a loaded machine a forward block is therefore never so
+# small that its largest product has fewer multiply-adds than this (within
+# 16 MiB of activations); on an idle one the cache-sized blocks are faster.
+LOADED_MIN_PRODUCT = 1 << 29
 
 
-def forward_rows(layer_units: Sequence[int], itemsize: int) -> int:
-    """Rows per block of the forward pass of prediction.
+def forward_rows(layer_units: Sequence[int], itemsize: int, n_rows: int) -> int:
+    """Rows per block of the forward pass over ``n_rows`` rows.
 
-    Cache-sized (:func:`block_rows`), but large enough that the block's
-    largest matrix product has at least ``MIN_THREADED_PRODUCT``
-    multiply-adds (few thread barriers, whatever the load), as long as its
-    widest activation block stays within 16 MiB.
+    Cache-sized (:func:`block_rows`) on an idle machine. When the input
+    spans several such blocks and the machine is loaded
+    (:func:`skffnn._threads.machine_is_loaded`), blocks large enough that
+    the largest product has ``LOADED_MIN_PRODUCT`` multiply-adds, within
+    16 MiB of activations: few thread barriers to wait at.
 
     Examples
     --------
     >>> from skffnn._blocks import forward_rows
-    >>> forward_rows([64, 100, 10], 8)  # the small model: 64 x 100 products
-    10486
-    >>> forward_rows([100, 256, 256, 10], 8)
-    1024
+    >>> forward_rows([100, 256, 256, 10], 8, n_rows=300)  # one block
+    512
     """
+    rows = block_rows(layer_units, itemsize)
+    if n_rows <= rows or not machine_is_loaded():
+        return rows
     product = max(a * b for a, b in itertools.pairwise(layer_units))
-    rows = -(-MIN_THREADED_PRODUCT // product)
-    rows = min(rows, 16 * CACHE_BYTES // (max(layer_units[1:]) * itemsize))
-    return max(block_rows(layer_units, itemsize), rows)
+    big = min(
+        -(-LOADED_MIN_PRODUCT // product),
+        16 * CACHE_BYTES // (max(layer_units[1:]) * itemsize),
+    )
+    return max(rows, big)
 
 
 @functools.cache

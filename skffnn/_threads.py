@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import itertools
+import os
 
 # Products with fewer multiply-adds than this run on one BLAS thread.
 SMALL_GEMM = 1 << 22
@@ -66,3 +67,23 @@ def largest_gemm(batch_rows: int, layer_units) -> int:
     return max(
         batch_rows * n_in * n_out for n_in, n_out in itertools.pairwise(layer_units)
     )
+
+
+def machine_is_loaded() -> bool:
+    """Whether more work than cores was runnable over the last minute.
+
+    The 1-minute load average above the number of cores plus one half: then
+    a thread of a multi-threaded product may wait a scheduler slice at its
+    barrier. False where the platform has no load average.
+
+    Examples
+    --------
+    >>> from skffnn._threads import machine_is_loaded
+    >>> isinstance(machine_is_loaded(), bool)
+    True
+    """
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):  # Windows has none
+        return False
+    return load > (os.cpu_count() or 1) + 0.5

@@ -223,8 +223,8 @@ class Network:
 
         The one forward pass of a fitted model: prediction, validation scores
         and the last-step check all come here. Rows go through in blocks whose
-        activation blocks are cache-sized but whose products are large
-        enough that threads rarely wait on each other (:mod:`skffnn._blocks`). It
+        activation blocks are cache-sized, or on a loaded machine large enough
+        that threads rarely wait on each other (:mod:`skffnn._blocks`). It
         sets no BLAS thread policy: each product runs on the threads the
         caller's policy gives (a fit's, or the library's default, with which
         OpenBLAS runs small products on one thread by itself); prediction
@@ -247,7 +247,7 @@ class Network:
         dtype = np.result_type(coefs[0].dtype, X.dtype)
         units = self.layout.layer_units
         scores = np.empty((n, units[-1]), dtype=dtype)
-        chunk = min(forward_rows(units, dtype.itemsize), max(n, 1))
+        chunk = min(forward_rows(units, dtype.itemsize, n), max(n, 1))
         hidden = [np.empty((chunk, u), dtype) for u in units[1:-1]]
         last = self.layout.n_layers - 1
         for start in range(0, max(n, 1), chunk):

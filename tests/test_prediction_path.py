@@ -359,19 +359,33 @@ def test_regressor_prediction_is_sklearns_given_the_same_weights():
     "units", [[64, 100, 10], [100, 256, 256, 10], [7, 300, 40, 5], [784, 512, 10]]
 )
 @pytest.mark.parametrize("itemsize", [4, 8])
-def test_forward_blocks_are_cache_sized_or_make_products_worth_their_threads(
-    units, itemsize
+def test_forward_blocks_are_cache_sized_or_on_a_loaded_machine_large(
+    units, itemsize, monkeypatch
 ):
-    from skffnn._blocks import (
-        CACHE_BYTES,
-        MIN_THREADED_PRODUCT,
-        block_rows,
-        forward_rows,
-    )
+    import skffnn._blocks as B
 
-    rows = forward_rows(units, itemsize)
-    widest = max(units[1:]) * itemsize
+    cache_rows = B.block_rows(units, itemsize)
+    monkeypatch.setattr(B, "machine_is_loaded", lambda: False)
+    assert B.forward_rows(units, itemsize, n_rows=10**6) == cache_rows
+    monkeypatch.setattr(B, "machine_is_loaded", lambda: True)
+    assert B.forward_rows(units, itemsize, n_rows=cache_rows) == cache_rows
+    rows = B.forward_rows(units, itemsize, n_rows=10**6)
     product = max(a * b for a, b in itertools.pairwise(units))
-    assert rows >= block_rows(units, itemsize)
-    assert rows * product >= MIN_THREADED_PRODUCT or rows * widest > 15 * CACHE_BYTES
-    assert rows * widest <= 16 * CACHE_BYTES or rows == block_rows(units, itemsize)
+    widest = max(units[1:]) * itemsize
+    assert rows >= cache_rows
+    assert rows * product >= B.LOADED_MIN_PRODUCT or (
+        (rows + 1) * widest > 16 * B.CACHE_BYTES
+    )
+    assert rows * widest <= 16 * B.CACHE_BYTES or rows == cache_rows
+
+
+def test_the_load_test_reads_the_load_average(monkeypatch):
+    import os
+
+    from skffnn._threads import machine_is_loaded
+
+    cores = os.cpu_count() or 1
+    monkeypatch.setattr(os, "getloadavg", lambda: (cores + 1.0, 0.0, 0.0))
+    assert machine_is_loaded()
+    monkeypatch.setattr(os, "getloadavg", lambda: (cores - 0.5, 9.0, 9.0))
+    assert not machine_is_loaded()
