@@ -36,9 +36,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _harness as h
 import bench_mlp
 
+from skffnn._activations import _matmul
 from skffnn._data import InMemoryData
 from skffnn._solvers import AdamOptimizer, SGDOptimizer
-from skffnn.network import Network, _add_scaled, _matmul
+from skffnn.network import Network, _add_scaled
 
 
 def best_us(fns: dict, steps: int, rounds: int = 7) -> dict:

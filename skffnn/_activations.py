@@ -1,33 +1,196 @@
-"""Hidden-layer gates: each activation's forward and its local gradient side by side.
+"""The network's gates: each one's forward and local gradient side by side.
 
-A gate is one node of the computational graph. ``forward`` maps the affine
-output ``z`` to ``a = f(z)`` in place. ``backward`` receives the upstream
-gradient ``dL/da`` and turns it, in place, into ``dL/dz = dL/da * f'(z)``: the
-lecture's rule *downstream = upstream x local*.
+A gate is one node of the computational graph. ``forward`` maps its input to
+its output; ``backward`` turns the upstream gradient arriving at the output
+into the downstream gradient for the input by the lecture's rule,
+*downstream = upstream x local*, written once, in :meth:`Gate.backward`.
 
-The local gradient is computed from the gate's *output* ``a`` rather than its
-input ``z``: for every activation here ``f'(z)`` is a cheap, exact function of
-``a`` (``a(1 - a)``, ``1 - a^2``, ``a > 0``, ``1 - exp(-a)``), so the forward
-pass keeps one array per layer and never needs ``z`` again.
+- :class:`Affine`, ``z = a @ W + b``: a mul gate (matrix form) followed by an
+  add gate; its backward gives ``dW``, ``db`` and the upstream gradient of
+  the layer below.
+- One activation gate per hidden-layer activation, ``a = f(z)`` in place.
+  The local gradient ``f'(z)`` is computed from the gate's *output* ``a``:
+  for every activation here it is a cheap, exact function of ``a``
+  (``a (1 - a)``, ``1 - a^2``, ``a > 0``, ``1 - exp(-a)``), so the forward
+  pass keeps one array per layer and never needs ``z`` again.
 
-``ACTIVATIONS`` is the table: one :class:`Gate` row per activation, its
-forward and its backward registered side by side. This module also owns what
-follows from the ``activation`` hyperparameter as the user gave it: one name
-per hidden layer (:func:`hidden_activations`) and scikit-learn's Glorot
-factor of every layer (:func:`glorot_factors`), the one initialisation rule.
+``ACTIVATIONS`` is the registry, one gate per name. Each gate's formulas call
+the numerically stable functions of :mod:`skffnn.functional` (only
+``exp(-|z|)`` is ever taken; float32 is computed in float64 and rounded
+once). Below the line at the end of the gates are the speed tricks, none
+needed to read a gate. This module also owns what follows from the
+``activation`` hyperparameter as the user gave it: one name per hidden layer
+(:func:`hidden_activations`) and scikit-learn's Glorot factor of every layer
+(:func:`glorot_factors`), the one initialisation rule.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 
 import numpy as np
+import scipy.sparse as sp
 
 from . import functional as F
 
-__all__ = ["ACTIVATIONS", "Gate", "get_gate", "glorot_factors", "hidden_activations"]
+__all__ = [
+    "ACTIVATIONS",
+    "Affine",
+    "Gate",
+    "get_gate",
+    "glorot_factors",
+    "hidden_activations",
+]
+
+
+class Affine:
+    """The affine gate of a layer, ``z = a @ W + b``.
+
+    The mul gate (matrix form) swaps its inputs: ``dW = a^T @ delta`` and
+    ``da = delta @ W^T``. The add gate passes ``delta`` to ``b`` unchanged,
+    and since ``b`` is copied to every row the copy gate sums over rows:
+    ``db = sum_rows delta``. (:func:`skffnn.gates.affine_backward` is the same
+    gate, allocating its results, for the lecture.)
+    """
+
+    @staticmethod
+    def forward(a, W: np.ndarray, b: np.ndarray, out: np.ndarray) -> np.ndarray:
+        """``out = a @ W + b``; ``a`` may be a sparse matrix."""
+        z = _matmul(a, W, out=out)  # mul
+        z += b  # add
+        return z
+
+    @staticmethod
+    def backward(delta, a, W, dW, db, ones, da=None):
+        """Write ``dW = a^T @ delta`` and ``db = sum_rows delta``; return ``da``.
+
+        ``delta`` is ``dL/dz`` of shape ``(n, n_out)``; ``ones`` a vector of
+        ``n`` ones (``ones @ delta`` sums the rows, faster than ``sum``).
+        ``da = delta @ W^T``, the upstream gradient of the layer below, is
+        written into ``da`` when given (not for the first layer).
+        """
+        _matmul(a.T, delta, out=dW)  # mul: W gets upstream x its partner a
+        np.matmul(ones, delta, out=db)  # add passes delta on; copy sums rows
+        return None if da is None else np.matmul(delta, W.T, out=da)
+
+
+class Gate:
+    """A hidden-layer activation gate: ``a = f(z)`` and its local gradient.
+
+    Subclasses set ``name`` and ``init_factor`` (Glorot's uniform bound is
+    ``sqrt(init_factor / (fan_in + fan_out))``: scikit-learn uses 2 for the
+    logistic and 6 otherwise) and define :meth:`forward` and
+    :meth:`local_gradient`, side by side.
+    """
+
+    name = ""
+    init_factor = 6.0
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+    def forward(self, z: np.ndarray) -> np.ndarray:
+        """``a = f(z)``, written over ``z`` (in place) and returned."""
+        raise NotImplementedError
+
+    def local_gradient(self, a: np.ndarray):
+        """``f'(z)`` from the output ``a = f(z)``; may be written over ``a``."""
+        raise NotImplementedError
+
+    def backward(self, upstream: np.ndarray, a: np.ndarray) -> np.ndarray:
+        """*downstream = upstream x local*: ``dL/dz = dL/da * f'(z)``, in ``upstream``.
+
+        ``a`` may be overwritten (it is no longer needed once the layer's
+        weight gradient has been taken), which saves a temporary per layer.
+        """
+        return np.multiply(upstream, self.local_gradient(a), out=upstream)
+
+
+class Identity(Gate):
+    """``a = z``; local gradient 1."""
+
+    name = "identity"
+
+    def forward(self, z):
+        return z
+
+    def local_gradient(self, a):
+        return 1.0
+
+
+class Logistic(Gate):
+    """``a = sigmoid(z) = 1 / (1 + exp(-z))``; local gradient ``a (1 - a)``."""
+
+    name = "logistic"
+    init_factor = 2.0
+
+    def forward(self, z):
+        # 1 / (1 + e) for z >= 0 and e / (1 + e) for z < 0, e = exp(-|z|) <= 1
+        return F.sigmoid(z, out=z)
+
+    def local_gradient(self, a):
+        return F.sigmoid_grad_from_output(a, out=a)  # a * (1 - a)
+
+
+class Tanh(Gate):
+    """``a = tanh(z)``; local gradient ``1 - a^2``."""
+
+    name = "tanh"
+
+    def forward(self, z):
+        # np.tanh is within 1 ULP in float64 (functional.tanh is np.tanh there);
+        # in float32 it is SIMD and 5x faster than rounding a float64 result.
+        return np.tanh(z, out=z)
+
+    def local_gradient(self, a):
+        return F.tanh_grad_from_output(a, out=a)  # (1 - a) * (1 + a)
+
+
+class Relu(Gate):
+    """``a = max(z, 0)``, the max gate; local gradient ``a > 0`` (the router)."""
+
+    name = "relu"
+
+    def forward(self, z):
+        return _max_with_zero(z)  # np.maximum(z, 0, out=z), faster
+
+    def local_gradient(self, a):
+        # A boolean mask: the multiply never materialises it as floats.
+        return a > 0
+
+
+class Softplus(Gate):
+    """``a = log(1 + exp(z))``; local gradient ``sigmoid(z) = 1 - exp(-a)``."""
+
+    name = "softplus"
+
+    def forward(self, z):
+        return F.softplus(z, out=z)  # max(z, 0) + log1p(exp(-|z|))
+
+    def local_gradient(self, a):
+        return F.softplus_grad_from_output(a, out=a)  # -expm1(-a)
+
+
+# One gate per activation name.
+ACTIVATIONS: dict[str, Gate] = {
+    g.name: g for g in (Identity(), Logistic(), Tanh(), Relu(), Softplus())
+}
+# 'sigmoid' is the lecture's name, 'logistic' scikit-learn's: both are accepted.
+ACTIVATIONS["sigmoid"] = ACTIVATIONS["logistic"]
+
+
+# -- below the line: speed tricks, none needed to read a gate ----------------
+
+
+def _matmul(a, b, out):
+    """``out[...] = a @ b`` without a temporary when ``a`` is dense."""
+    # The type test first: scipy's issparse is an ABC check costing 2-3 us,
+    # and a small network's training step makes several products.
+    if type(a) is np.ndarray or not sp.issparse(a):
+        return np.matmul(a, b, out=out)
+    out[...] = a @ b
+    return out
 
 
 # numpy's maximum against a scalar takes a slow loop: max(z, 0) over a
@@ -44,111 +207,19 @@ def _zeros(dtype: np.dtype) -> np.ndarray:
     return zeros
 
 
-def _relu_forward(z: np.ndarray, *, out: np.ndarray) -> np.ndarray:
-    """``np.maximum(z, 0, out=out)`` (nan propagates) on the network's buffers.
+def _max_with_zero(z: np.ndarray) -> np.ndarray:
+    """``np.maximum(z, 0, out=z)`` (nan propagates), against blocks of zeros.
 
     Not ``functional.relu``: its input checks cost more than the pass itself
     on a small layer, and the gate only ever sees its own float buffers.
     """
-    if not (z.flags.c_contiguous and out.flags.c_contiguous):
-        return np.maximum(z, 0, out=out)
-    flat, dest, zeros = z.reshape(-1), out.reshape(-1), _zeros(z.dtype)
+    if not z.flags.c_contiguous:
+        return np.maximum(z, 0, out=z)
+    flat, zeros = z.reshape(-1), _zeros(z.dtype)
     for lo in range(0, flat.size, _ZEROS_BLOCK):
         hi = min(lo + _ZEROS_BLOCK, flat.size)
-        np.maximum(flat[lo:hi], zeros[: hi - lo], out=dest[lo:hi])
-    return out
-
-
-def _identity_forward(z: np.ndarray, *, out: np.ndarray) -> np.ndarray:
-    """The identity gate's forward: ``z`` itself, already in place."""
-    if out is not z:
-        out[...] = z
-    return out
-
-
-def _identity_backward(upstream: np.ndarray, a: np.ndarray) -> np.ndarray:
-    """The identity's local gradient is 1: the upstream gradient passes as it is."""
-    return upstream
-
-
-def _relu_backward(upstream: np.ndarray, a: np.ndarray) -> np.ndarray:
-    """The router: the upstream gradient passes where the unit was on (``a > 0``).
-
-    ``f'`` from the output is ``functional.relu_grad_from_output``; the mask
-    multiplies without materialising it as floats.
-    """
-    return np.multiply(upstream, a > 0, out=upstream)
-
-
-def _backward_from(grad_from_output: Callable) -> Callable:
-    """Backward of a gate whose local gradient ``f'(z)`` is a function of ``a = f(z)``.
-
-    ``a`` is overwritten by ``f'(z)`` (it is no longer needed once the layer's
-    weight gradient has been taken), which saves a temporary per layer.
-    """
-
-    def backward(upstream: np.ndarray, a: np.ndarray) -> np.ndarray:
-        grad_from_output(a, out=a)
-        return np.multiply(upstream, a, out=upstream)
-
-    backward.__name__ = f"backward_from_{grad_from_output.__name__}"
-    return backward
-
-
-@dataclass(frozen=True)
-class Gate:
-    """A hidden-layer activation: one row, its forward and backward side by side.
-
-    Parameters
-    ----------
-    name : str
-    forward_fn : callable ``(z, *, out) -> a``
-        ``a = f(z)``, written into ``out`` (which is ``z``: in place).
-    backward_fn : callable ``(upstream, a) -> downstream``
-        ``dL/dz = dL/da * f'(z)`` from the gate's output ``a``, written into
-        ``upstream``; may overwrite ``a``.
-    init_factor : float, default=6.0
-        Glorot's uniform bound is ``sqrt(init_factor / (fan_in + fan_out))``;
-        scikit-learn uses 2 for the logistic and 6 otherwise.
-    """
-
-    name: str
-    forward_fn: Callable
-    backward_fn: Callable
-    init_factor: float = 6.0
-
-    def forward(self, z: np.ndarray) -> np.ndarray:
-        """Apply the activation to ``z`` in place and return it."""
-        return self.forward_fn(z, out=z)
-
-    def backward(self, upstream: np.ndarray, a: np.ndarray) -> np.ndarray:
-        """Multiply ``upstream`` in place by ``f'(z)``, computed from ``a = f(z)``.
-
-        ``a`` may be overwritten (it is no longer needed once the layer's
-        weight gradient has been taken), which saves a temporary per layer.
-        """
-        return self.backward_fn(upstream, a)
-
-
-# One row per gate: its forward and its backward, registered side by side.
-ACTIVATIONS: dict[str, Gate] = {
-    "identity": Gate("identity", _identity_forward, _identity_backward),
-    "logistic": Gate(
-        "logistic",
-        F.sigmoid,
-        _backward_from(F.sigmoid_grad_from_output),
-        init_factor=2.0,
-    ),
-    # np.tanh is within 1 ULP in float64 (functional.tanh is np.tanh there);
-    # in float32 it is SIMD and 5x faster than rounding a float64 result.
-    "tanh": Gate("tanh", np.tanh, _backward_from(F.tanh_grad_from_output)),
-    "relu": Gate("relu", _relu_forward, _relu_backward),
-    "softplus": Gate(
-        "softplus", F.softplus, _backward_from(F.softplus_grad_from_output)
-    ),
-}
-# 'sigmoid' is the lecture's name, 'logistic' scikit-learn's: both are accepted.
-ACTIVATIONS["sigmoid"] = ACTIVATIONS["logistic"]
+        np.maximum(flat[lo:hi], zeros[: hi - lo], out=flat[lo:hi])
+    return z
 
 
 def get_gate(name: str) -> Gate:

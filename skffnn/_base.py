@@ -23,6 +23,7 @@ solver) -> ``_warn_outcome`` (interruption, divergence).
 from __future__ import annotations
 
 import copy
+import functools
 from dataclasses import dataclass
 from numbers import Integral, Real
 
@@ -37,6 +38,7 @@ from ._data import InMemoryData
 from ._layout import Layout
 from ._losses import HEADS
 from ._persistence import VersionStampMixin
+from ._predict_input import validated_predict_input
 from ._sklearn import Interval, Options, StrOptions
 from ._solver_objects import OWNED, SOLVERS, solver_class, solver_for
 from ._target import checked_sample_weight
@@ -73,6 +75,12 @@ class _Outcome:
     result: object
     continued: bool
     watch: object
+
+
+@functools.lru_cache(maxsize=32)
+def _prediction_network(units: tuple, names: tuple, head: str, dtype) -> Network:
+    """The prediction network of an architecture, built once (16 us a call before)."""
+    return Network(units, list(names), head, dtype=dtype)
 
 
 class BaseFFN(VersionStampMixin, _callbacks.CallbackSupport, BaseEstimator):
@@ -327,20 +335,28 @@ class BaseFFN(VersionStampMixin, _callbacks.CallbackSupport, BaseEstimator):
 
     # -- prediction ------------------------------------------------------------
     def _validate_predict_data(self, X):
-        return validate_data(self, X, accept_sparse=["csr", "csc"], reset=False)
+        return validated_predict_input(self, X)
 
     def _fitted_network(self, dtype) -> Network:
-        """The network of the fitted model: every prediction goes through it."""
-        units = [self.coefs_[0].shape[0]] + [b.shape[0] for b in self.intercepts_]
+        """The network of the fitted model: every prediction goes through it.
+
+        Built once per architecture and dtype and shared (it holds no
+        weights, and a prediction allocates its own buffers): the weights
+        are read from ``coefs_`` and ``intercepts_`` at each call, so a new
+        fit, or weights changed by hand, are what the next prediction uses.
+        """
+        units = (self.coefs_[0].shape[0], *(b.shape[0] for b in self.intercepts_))
         names = getattr(self, "_fitted_activations", None)
         if names is None:  # weights set by hand on an unfitted estimator
             names = hidden_activations(self.activation, len(self.coefs_) - 1)
-        head = _HEAD_OF_OUTPUT[self.out_activation_]
-        return Network(units, names, head, dtype=dtype)
+        return _prediction_network(
+            units, tuple(names), _HEAD_OF_OUTPUT[self.out_activation_], dtype
+        )
 
     def _scores(self, X):
         """Raw output scores of the fitted network (validated X)."""
-        check_is_fitted(self)
+        if "coefs_" not in self.__dict__:
+            check_is_fitted(self)
         X = self._validate_predict_data(X)
         coefs = [np.asarray(c) for c in self.coefs_]
         intercepts = [np.asarray(b) for b in self.intercepts_]

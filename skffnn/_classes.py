@@ -11,7 +11,7 @@ from . import _dask
 from ._base import BaseFFN
 from ._callbacks import with_callbacks
 from ._sklearn import StrOptions, _fit_context
-from ._target import ClassTarget, RegressionTarget
+from ._target import ClassTarget, RegressionTarget, decode_labels
 
 __all__ = ["FFNClassifier", "FFNRegressor"]
 
@@ -259,7 +259,7 @@ class FFNClassifier(ClassifierMixin, BaseFFN):
         proba = self._fitted_head().link(scores)
         if self.n_outputs_ == 1:
             proba = proba.ravel()
-        return self._label_binarizer.inverse_transform(proba)
+        return decode_labels(self._label_binarizer, proba)
 
     def _score_from_scores(self, scores, Y, sample_weight):
         y_true = self._label_binarizer.inverse_transform(
@@ -283,6 +283,40 @@ class FFNClassifier(ClassifierMixin, BaseFFN):
             The predicted classes.
         """
         return self._labels_from_scores(self._scores(X))
+
+    def score(self, X, y, sample_weight=None) -> float:
+        """Mean accuracy of ``predict(X)`` against ``y``, as scikit-learn's.
+
+        ``accuracy_score(y, self.predict(X), sample_weight=sample_weight)``;
+        for the common case (a 1-D integer array of labels, integer classes,
+        no weights) the same mean without its checks, which then cannot
+        fail.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            True labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples in the mean.
+
+        Returns
+        -------
+        score : float
+            The fraction of correctly predicted samples (weighted).
+        """
+        pred = self.predict(X)
+        if (
+            sample_weight is None
+            and type(y) is np.ndarray
+            and type(pred) is np.ndarray
+            and y.ndim == 1
+            and y.shape == pred.shape
+            and y.dtype.kind in "iu"
+            and pred.dtype.kind in "iu"
+        ):
+            return float(np.average(y == pred))
+        return accuracy_score(y, pred, sample_weight=sample_weight)
 
     @_dask.blockwise
     def predict_proba(self, X):

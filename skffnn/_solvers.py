@@ -9,12 +9,13 @@ grad)``; they know nothing of estimators.
 
 from __future__ import annotations
 
-import functools
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.optimize
+
+from ._blocks import VECTOR_BLOCK_BYTES, vector_blocks
 
 __all__ = [
     "AdamOptimizer",
@@ -27,19 +28,10 @@ __all__ = [
 ]
 
 
-# The update's ten or so passes run over blocks of this many bytes of each
-# vector, so that a block's later passes reread it from the L2 cache rather
-# than from memory. Measured on "large" (535,000 parameters, 1 thread): 3-4 %
-# off the whole fit with 512 KiB blocks; 128 KiB and 2 MiB gained nothing, and
-# on 95,000 parameters it makes no difference either way.
-BLOCK_BYTES = 1 << 19
-
-
-@functools.cache
-def _blocks(n: int, itemsize: int) -> tuple:
-    """``(start, stop)`` of each block of a vector of ``n`` elements."""
-    step = max(BLOCK_BYTES // itemsize, 1)
-    return tuple((lo, min(lo + step, n)) for lo in range(0, n, step))
+# The update's passes run over cache-sized blocks of each vector (the block
+# size and its measurement: skffnn._blocks).
+BLOCK_BYTES = VECTOR_BLOCK_BYTES
+_blocks = vector_blocks
 
 
 class _StochasticOptimizer:

@@ -1,9 +1,15 @@
-"""BLAS thread policy for one fit or predict call.
+"""BLAS thread policy of a fit: the one place that sets BLAS threads.
 
 Measured on a 2-core machine: a (200 x 64) @ (64 x 100) product takes about
 0.2 ms on one OpenBLAS thread and from 0.5 ms up to 12 ms on two, when the
-second core is busy (two threads spin and wait for each other). Small products
-therefore run on one thread; large ones keep the library's default.
+second core is busy (two threads spin and wait for each other). A fit's small
+products (a minibatch step's) therefore run on one thread; large ones keep
+the library's default. The estimator applies this around its solver, once per
+fit; nothing else sets threads. Prediction sets none: it changes nothing
+process-wide (other threads of the program keep their BLAS threads), and
+its forward blocks are sized so that their products rarely wait at a thread
+barrier instead (:func:`skffnn._blocks.forward_rows`), while a few rows make
+products that OpenBLAS runs on one thread by itself.
 
 scipy ships its own OpenBLAS, separate from numpy's. skffnn does no heavy
 linear algebra through scipy, but L-BFGS-B's few vector operations wake that
@@ -16,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import itertools
+import os
 
 # Products with fewer multiply-adds than this run on one BLAS thread.
 SMALL_GEMM = 1 << 22
@@ -60,3 +67,23 @@ def largest_gemm(batch_rows: int, layer_units) -> int:
     return max(
         batch_rows * n_in * n_out for n_in, n_out in itertools.pairwise(layer_units)
     )
+
+
+def machine_is_loaded() -> bool:
+    """Whether more work than cores was runnable over the last minute.
+
+    The 1-minute load average above the number of cores plus one half: then
+    a thread of a multi-threaded product may wait a scheduler slice at its
+    barrier. False where the platform has no load average.
+
+    Examples
+    --------
+    >>> from skffnn._threads import machine_is_loaded
+    >>> isinstance(machine_is_loaded(), bool)
+    True
+    """
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):  # Windows has none
+        return False
+    return load > (os.cpu_count() or 1) + 0.5

@@ -30,28 +30,20 @@ import itertools
 from collections.abc import Sequence
 
 import numpy as np
-import scipy.sparse as sp
 from sklearn.utils import check_random_state
 
-from ._activations import Gate, get_gate, glorot_factors, hidden_activations
+from ._activations import (
+    Affine,
+    Gate,
+    get_gate,
+    glorot_factors,
+    hidden_activations,
+)
+from ._blocks import block_rows, forward_rows
 from ._layout import Layout
 from ._losses import Head, get_head
-from ._threads import blas_threads, largest_gemm
 
 __all__ = ["Network"]
-
-# Prediction and full-batch backprop go through blocks of rows whose widest
-# activation block is about 1 MiB, an L2 cache: the bias adds and activations
-# then run in cache (4,096-row blocks of a (256, 256) float64 network predicted
-# 100,000 rows 1.2-1.5x slower; a whole 10,000-row batch made L-BFGS 1.5x
-# slower), and large inputs cost neither memory nor page faults.
-BLOCK_BYTES = 1 << 20
-
-
-def _block_rows(layer_units: Sequence[int], itemsize: int) -> int:
-    """Rows per cache-sized block for a network of ``layer_units``."""
-    rows = BLOCK_BYTES // (max(layer_units[1:]) * itemsize)
-    return int(min(max(rows, 512), 4096))
 
 
 def _add_scaled(y, x, c, scratch):
@@ -64,16 +56,6 @@ def _add_scaled(y, x, c, scratch):
     np.multiply(x, y.dtype.type(c), out=scratch)
     y += scratch
     return y
-
-
-def _matmul(a, b, out):
-    """``out[...] = a @ b`` without a temporary when ``a`` is dense."""
-    # The type test first: scipy's issparse is an ABC check costing 2-3 us,
-    # and a small network's training step makes several products.
-    if type(a) is np.ndarray or not sp.issparse(a):
-        return np.matmul(a, b, out=out)
-    out[...] = a @ b
-    return out
 
 
 class Network:
@@ -241,8 +223,13 @@ class Network:
 
         The one forward pass of a fitted model: prediction, validation scores
         and the last-step check all come here. Rows go through in blocks whose
-        widest activation block is about 1 MiB, reusing the buffers, with the
-        BLAS thread policy of :mod:`skffnn._threads`.
+        activation blocks are cache-sized, or on a loaded machine large enough
+        that threads rarely wait on each other (:mod:`skffnn._blocks`). It
+        sets no BLAS thread policy: each product runs on the threads the
+        caller's policy gives (a fit's, or the library's default, with which
+        OpenBLAS runs small products on one thread by itself); prediction
+        changes nothing process-wide. Buffers are allocated per call, so that
+        threads may share one network.
 
         Parameters
         ----------
@@ -260,16 +247,22 @@ class Network:
         dtype = np.result_type(coefs[0].dtype, X.dtype)
         units = self.layout.layer_units
         scores = np.empty((n, units[-1]), dtype=dtype)
-        chunk = min(_block_rows(units, dtype.itemsize), max(n, 1))
+        chunk = min(forward_rows(units, dtype.itemsize, n), max(n, 1))
         hidden = [np.empty((chunk, u), dtype) for u in units[1:-1]]
         last = self.layout.n_layers - 1
-        with blas_threads(largest_gemm(chunk, units)):
-            for start in range(0, max(n, 1), chunk):
-                rows = slice(start, min(start + chunk, n))
-                a = X[rows]
-                for layer, (W, b) in enumerate(zip(coefs, intercepts)):
-                    out = scores[rows] if layer == last else hidden[layer]
-                    a = self._layer_forward(layer, a, W, b, out[: a.shape[0]])
+        for start in range(0, max(n, 1), chunk):
+            stop = min(start + chunk, n)
+            a = X if chunk >= n else X[start:stop]
+            for layer, (W, b) in enumerate(zip(coefs, intercepts)):
+                if layer == last:
+                    out = scores if chunk >= n else scores[start:stop]
+                else:
+                    out = (
+                        hidden[layer]
+                        if chunk == stop - start
+                        else hidden[layer][: stop - start]
+                    )
+                a = self._layer_forward(layer, a, W, b, out)
         return scores
 
     def _layer_forward(self, layer: int, a, W, b, out: np.ndarray) -> np.ndarray:
@@ -278,29 +271,10 @@ class Network:
         The output layer has no activation gate: its ``z`` are the raw scores
         that the head turns into predictions and the loss.
         """
-        z = _matmul(a, W, out=out)
-        z += b
+        z = Affine.forward(a, W, b, out)
         if layer < self.layout.n_layers - 1:
             return self.gates[layer].forward(z)
         return z
-
-    def predict(self, theta: np.ndarray, X) -> np.ndarray:
-        """The head's link applied to the scores (probabilities, or the mean).
-
-        Parameters
-        ----------
-        theta : ndarray of shape (n_params,)
-            All weights and biases, in the layout's order.
-        X : {ndarray, sparse matrix} of shape (n_samples, n_features)
-            Input rows.
-
-        Returns
-        -------
-        prediction : ndarray of shape (n_samples, n_outputs)
-            ``link(forward(theta, X))``: softmax or sigmoid probabilities, the
-            identity or ``exp`` of the scores.
-        """
-        return self.head.link(self.forward(theta, X))
 
     def _unpack(self, vec: np.ndarray) -> tuple[list, list]:
         """``layout.unpack(vec)``, remembered for the few vectors a fit reuses."""
@@ -373,7 +347,7 @@ class Network:
         self._check(X, Y, sample_weight)
         grad = np.empty_like(theta) if out is None else out
         n = X.shape[0]
-        block = _block_rows(self.layout.layer_units, self.dtype.itemsize)
+        block = block_rows(self.layout.layer_units, self.dtype.itemsize)
         if n < 2 * block:
             loss = self._backprop(theta, X, Y, sample_weight, grad)
         else:
@@ -406,12 +380,13 @@ class Network:
         # The head's loss, and the seed delta(L) written over the logits.
         loss, delta = self.head.loss_and_seed(a[L], Y, sample_weight, out=a[L])
 
-        # Backward, layer by layer.
+        # Backward, layer by layer: the affine gate, then the activation below.
         for layer in range(L - 1, -1, -1):
-            _matmul(a[layer].T, delta, out=gW[layer])
-            np.matmul(ones, delta, out=gb[layer])
+            da = delta_bufs[layer - 1] if layer > 0 else None
+            upstream = Affine.backward(
+                delta, a[layer], W[layer], gW[layer], gb[layer], ones, da
+            )
             if layer > 0:
-                upstream = np.matmul(delta, W[layer].T, out=delta_bufs[layer - 1])
                 delta = self.gates[layer - 1].backward(upstream, a[layer])
         return loss
 

@@ -1,0 +1,391 @@
+"""The prediction path: validation as scikit-learn's, the heads' fast paths, no state.
+
+The fast paths of prediction (validation of a plain float array, the cached
+prediction network, the softmax and sigmoid heads, the labels, ``score``)
+must be invisible: every input is accepted, converted, warned about or
+rejected exactly as ``validate_data`` and scikit-learn's MLP do, with the
+same messages; the results are those of the general paths; and nothing new
+is stored on the estimator.
+"""
+
+import itertools
+import pickle
+import threading
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn import config_context
+from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import accuracy_score
+from sklearn.neural_network import MLPClassifier, MLPRegressor
+from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils.validation import validate_data
+
+from skffnn import FFNClassifier, FFNRegressor
+from skffnn import functional as F
+from skffnn._losses import get_head
+from skffnn._predict_input import validated_predict_input
+from skffnn._target import decode_labels
+
+RNG = np.random.RandomState(0)
+X4 = RNG.normal(size=(40, 4))
+Y3 = RNG.randint(3, size=40)
+
+
+def _fit(est, X=X4, y=Y3):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return est.fit(X, y)
+
+
+@pytest.fixture(scope="module")
+def pair():
+    """(ours, scikit-learn's) classifiers fitted on the same data."""
+    return (
+        _fit(FFNClassifier((5,), max_iter=20, random_state=0)),
+        _fit(MLPClassifier((5,), max_iter=20, random_state=0)),
+    )
+
+
+def _outcome(call):
+    """(error type and message or None, warning messages), for comparison."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            call()
+            error = None
+        except Exception as exc:
+            error = (type(exc), str(exc))
+    messages = [str(w.message) for w in caught if w.category is not RuntimeWarning]
+    return error, messages
+
+
+def _nan_at(dtype):
+    X = X4[:3].astype(dtype)
+    X[1, 2] = np.nan
+    return X
+
+
+def _inf_at(dtype, sign=1):
+    X = X4[:3].astype(dtype)
+    X[0, 0] = sign * np.inf
+    return X
+
+
+BAD_OR_UNUSUAL = {
+    "wrong n_features": X4[:3, :3].copy(),
+    "too many features": np.hstack([X4[:3], X4[:3]]),
+    "nan float64": _nan_at(np.float64),
+    "nan float32": _nan_at(np.float32),
+    "+inf": _inf_at(np.float64),
+    "-inf float32": _inf_at(np.float32, -1),
+    "1-D": X4[0].copy(),
+    "3-D": X4[:4].reshape(2, 2, 4),
+    "0-D": np.float64(1.0),
+    "complex": X4[:3].astype(complex),
+    "object strings": np.array([["a", "b", "c", "d"]], dtype=object),
+    "unicode strings": np.array([["1", "2", "3", "4"]]),
+    "bytes": np.array([[b"1", b"2", b"3", b"4"]]),
+    "empty rows": np.empty((0, 4)),
+    "no features": np.empty((3, 0)),
+    "list": X4[:3].tolist(),
+    "ragged list": [[1.0, 2.0, 3.0, 4.0], [1.0, 2.0]],
+    "None": None,
+    "float16": X4[:3].astype(np.float16),
+    "int32": (X4[:3] * 10).astype(np.int32),
+    "int64": (X4[:3] * 10).astype(np.int64),
+    "bool": X4[:3] > 0,
+    "object floats": X4[:3].astype(object),
+    "F-ordered": np.asfortranarray(X4[:3]),
+    "strided view": X4[::2],
+    "read-only": np.frombuffer(X4[:3].tobytes()).reshape(3, 4),
+    "huge finite (sum overflows)": np.full((3, 4), 1e308),
+    "float32 huge finite": np.full((3, 4), 3e38, dtype=np.float32),
+    "csr": sp.csr_matrix(X4[:3]),
+    "csc": sp.csc_matrix(X4[:3]),
+    "coo": sp.coo_matrix(X4[:3]),
+    "csr with nan": sp.csr_matrix(_nan_at(np.float64)),
+    "csr wrong width": sp.csr_matrix(X4[:3, :3]),
+    "matrix": np.asmatrix(X4[:3]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_OR_UNUSUAL))
+@pytest.mark.parametrize("method", ["predict", "predict_proba", "exact_log_proba"])
+def test_prediction_validates_x_exactly_as_validate_data(pair, case, method):
+    ours, _ = pair
+    X = BAD_OR_UNUSUAL[case]
+    want = _outcome(
+        lambda: validate_data(ours, X, accept_sparse=["csr", "csc"], reset=False)
+    )
+    assert _outcome(lambda: getattr(ours, method)(X)) == want
+
+
+@pytest.mark.parametrize("case", sorted(BAD_OR_UNUSUAL))
+def test_prediction_accepts_and_rejects_what_sklearns_mlp_does(pair, case):
+    ours, theirs = pair
+    X = BAD_OR_UNUSUAL[case]
+    error, messages = _outcome(lambda: theirs.predict_proba(X))
+    if error is not None:
+        error = (error[0], error[1].replace("MLPClassifier", "FFNClassifier"))
+    messages = [m.replace("MLPClassifier", "FFNClassifier") for m in messages]
+    assert _outcome(lambda: ours.predict_proba(X)) == (error, messages)
+
+
+@pytest.mark.parametrize("case", sorted(BAD_OR_UNUSUAL))
+def test_accepted_input_predicts_as_its_validated_array(pair, case):
+    ours, _ = pair
+    X = BAD_OR_UNUSUAL[case]
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            Xv = validate_data(ours, X, accept_sparse=["csr", "csc"], reset=False)
+    except (ValueError, TypeError):
+        pytest.skip("rejected input (the other tests compare the errors)")
+    Xd = Xv.toarray() if sp.issparse(Xv) else np.asarray(Xv)
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        np.testing.assert_array_equal(
+            ours.predict_proba(X), ours.predict_proba(np.ascontiguousarray(Xd))
+        )
+
+
+def test_non_finite_input_is_accepted_when_sklearn_assumes_finite(pair):
+    ours, theirs = pair
+    X = _nan_at(np.float64)
+    with config_context(assume_finite=True), np.errstate(all="ignore"):
+        assert validated_predict_input(ours, X) is X
+        got, want = ours.predict_proba(X), theirs.predict_proba(X)
+    assert np.isnan(got[1]).all() and np.isnan(want[1]).all()
+
+
+def test_the_fast_path_returns_a_plain_float_array_itself(pair):
+    ours, _ = pair
+    for dtype in (np.float64, np.float32):
+        X = np.ascontiguousarray(X4[:5], dtype=dtype)
+        assert validated_predict_input(ours, X) is X
+
+
+@pytest.fixture(scope="module")
+def named():
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame(X4, columns=["a", "b", "c", "d"])
+    return pd, frame, _fit(FFNClassifier((5,), max_iter=20, random_state=0), frame)
+
+
+@pytest.mark.parametrize(
+    "case", ["ndarray", "same names", "other names", "reordered", "fewer columns"]
+)
+def test_feature_names_are_checked_as_validate_data_does(named, case):
+    _, frame, est = named
+    X = {
+        "ndarray": X4[:3].copy(),
+        "same names": frame[:3],
+        "other names": frame[:3].rename(columns={"a": "z"}),
+        "reordered": frame[["b", "a", "c", "d"]][:3],
+        "fewer columns": frame[["a", "b", "c"]][:3],
+    }[case]
+    want = _outcome(
+        lambda: validate_data(est, X, accept_sparse=["csr", "csc"], reset=False)
+    )
+    assert _outcome(lambda: est.predict_proba(X)) == want
+    if case == "ndarray":  # a warning: the fast path must not skip it
+        assert want[1] and "feature names" in want[1][0]
+
+
+def test_a_frame_is_checked_against_a_model_fitted_without_names(pair, named):
+    ours, _ = pair
+    _, frame, _ = named
+    want = _outcome(
+        lambda: validate_data(ours, frame, accept_sparse=["csr", "csc"], reset=False)
+    )
+    assert want[1], "expected the 'fitted without feature names' warning"
+    assert _outcome(lambda: ours.predict(frame)) == want
+
+
+# --------------------------------------------------------------------------
+# No state: nothing stored, persistence and clones untouched
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "est", [FFNClassifier((5,)), FFNRegressor(hidden_layer_sizes=(5,))]
+)
+def test_prediction_stores_nothing_on_the_estimator(est):
+    est = _fit(clone(est).set_params(max_iter=5, random_state=0))
+    before = {k: pickle.dumps(v) for k, v in vars(est).items()}
+    blob = pickle.dumps(est)
+    est.predict(X4)
+    est.score(X4, Y3)
+    if hasattr(est, "predict_proba"):
+        est.predict_proba(X4[:1])
+        est.exact_log_proba(X4.astype(np.float32))
+    assert {k: pickle.dumps(v) for k, v in vars(est).items()} == before
+    assert pickle.dumps(est) == blob
+
+
+def test_a_refit_with_another_architecture_predicts_with_the_new_one():
+    est = _fit(FFNClassifier((5,), max_iter=5, random_state=0))
+    est.predict(X4)
+    est.set_params(hidden_layer_sizes=(3, 7), activation="tanh")
+    _fit(est)
+    fresh = _fit(FFNClassifier((3, 7), activation="tanh", max_iter=5, random_state=0))
+    np.testing.assert_array_equal(est.predict_proba(X4), fresh.predict_proba(X4))
+
+
+def test_weights_changed_in_place_are_what_the_next_prediction_uses():
+    est = _fit(FFNRegressor(hidden_layer_sizes=(5,), max_iter=5, random_state=0))
+    before = est.predict(X4)
+    est.intercepts_[-1][...] += 1.0
+    np.testing.assert_allclose(est.predict(X4), before + 1.0, rtol=1e-12)
+
+
+def test_threads_predicting_with_one_model_get_the_sequential_results(pair):
+    ours, _ = pair
+    X = np.random.RandomState(1).normal(size=(3000, 4))
+    want = [ours.predict_proba(X[i::4]) for i in range(4)]
+    got = [None] * 4
+
+    def work(i):
+        for _ in range(5):
+            got[i] = ours.predict_proba(X[i::4])
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for g, w in zip(got, want):
+        np.testing.assert_array_equal(g, w)
+
+
+# --------------------------------------------------------------------------
+# Heads and labels: the fast paths give the general paths' results
+# --------------------------------------------------------------------------
+
+
+def test_binary_link_is_functional_sigmoid_bit_for_bit():
+    z = np.array([[0.0], [-0.0], [1e-300], [-745.0], [-800.0], [40.0], [710.0],
+                  [np.inf], [-np.inf], [np.nan], [-3.5]])  # fmt: skip
+    head = get_head("binary_log_loss")
+    np.testing.assert_array_equal(head.link(z), F.sigmoid(z))
+    big = np.random.RandomState(0).normal(scale=30, size=(50_000, 1))
+    np.testing.assert_array_equal(head.link(big), F.sigmoid(big))
+
+
+def test_softmax_proba_is_sklearns_formula_and_exact_softmax_where_not_finite():
+    head = get_head("log_loss")
+    rng = np.random.RandomState(0)
+    z = rng.normal(scale=5, size=(200, 6))
+    z[0] = [1000.0, 1000.0, -np.inf, 0.0, -1e300, 3.0]
+    p = head.proba(z)
+    np.testing.assert_allclose(p, F.softmax(z, axis=1), rtol=1e-13, atol=1e-300)
+    np.testing.assert_allclose(p.sum(axis=1), 1.0, rtol=1e-15)
+    bad = np.array(
+        [[np.inf, 0, np.inf, 1, 2, 3], [np.nan, 1, 2, 3, 4, 5], [-np.inf] * 6]
+    )
+    both = np.vstack([z[:2], bad])
+    with np.errstate(invalid="ignore"):
+        np.testing.assert_array_equal(head.proba(both), F.softmax(both, axis=1))
+
+
+@pytest.mark.parametrize("y_type", ["binary", "one class", "multiclass", "multilabel",
+                                    "strings", "float32"])  # fmt: skip
+def test_labels_from_probabilities_are_inverse_transforms(y_type):
+    rng = np.random.RandomState(0)
+    y = {
+        "binary": rng.randint(2, size=30) * 5 + 1,
+        "one class": np.full(30, 7),
+        "multiclass": rng.randint(4, size=30),
+        "multilabel": rng.randint(2, size=(30, 3)),
+        "strings": np.array(["cat", "dog", "eel"])[rng.randint(3, size=30)],
+        "float32": rng.randint(3, size=30),
+    }[y_type]
+    lb = LabelBinarizer().fit(y)
+    k = 1 if lb.y_type_ == "binary" else len(lb.classes_)
+    proba = rng.uniform(size=(30, k))
+    proba[:5] = 0.5  # ties and the threshold itself
+    if y_type == "float32":
+        proba = proba.astype(np.float32)
+    if k == 1:
+        proba = proba.ravel()
+    got, want = decode_labels(lb, proba), lb.inverse_transform(proba)
+    assert got.dtype == want.dtype
+    np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize(
+    "case", ["ints", "strings", "weights", "list", "unseen label", "float labels"]
+)
+def test_score_is_accuracy_score_of_predict(case):
+    y = {"strings": np.array(["a", "b", "c"])[Y3]}.get(case, Y3)
+    est = _fit(FFNClassifier((5,), max_iter=20, random_state=0), X4, y)
+    y_true = {
+        "list": lambda: list(y),
+        "unseen label": lambda: np.where(np.arange(40) == 3, 9, y),
+        "float labels": lambda: y.astype(float),
+    }.get(case, lambda: y)()
+    sw = np.linspace(0.5, 2, 40) if case == "weights" else None
+    got = est.score(X4, y_true, sample_weight=sw)
+    assert type(got) is float
+    assert got == accuracy_score(y_true, est.predict(X4), sample_weight=sw)
+
+
+def test_score_rejects_what_accuracy_score_rejects(pair):
+    ours, _ = pair
+    for y in (Y3[:10], np.array(["a"] * 40), np.full(40, 0.5)):
+        want = _outcome(lambda y=y: accuracy_score(y, ours.predict(X4)))
+        assert want[0] is not None
+        assert _outcome(lambda y=y: ours.score(X4, y)) == want
+
+
+def test_regressor_prediction_is_sklearns_given_the_same_weights():
+    y = X4 @ np.arange(4.0)
+    theirs = _fit(
+        MLPRegressor(hidden_layer_sizes=(6,), max_iter=50, random_state=0), X4, y
+    )
+    ours = _fit(FFNRegressor(hidden_layer_sizes=(6,), max_iter=1), X4, y)
+    ours.coefs_ = [c.copy() for c in theirs.coefs_]
+    ours.intercepts_ = [b.copy() for b in theirs.intercepts_]
+    for n in (1, 10, 5000):
+        Xq = np.random.RandomState(n).normal(size=(n, 4))
+        np.testing.assert_allclose(ours.predict(Xq), theirs.predict(Xq), rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "units", [[64, 100, 10], [100, 256, 256, 10], [7, 300, 40, 5], [784, 512, 10]]
+)
+@pytest.mark.parametrize("itemsize", [4, 8])
+def test_forward_blocks_are_cache_sized_or_on_a_loaded_machine_large(
+    units, itemsize, monkeypatch
+):
+    import skffnn._blocks as B
+
+    cache_rows = B.block_rows(units, itemsize)
+    monkeypatch.setattr(B, "machine_is_loaded", lambda: False)
+    assert B.forward_rows(units, itemsize, n_rows=10**6) == cache_rows
+    monkeypatch.setattr(B, "machine_is_loaded", lambda: True)
+    assert B.forward_rows(units, itemsize, n_rows=cache_rows) == cache_rows
+    rows = B.forward_rows(units, itemsize, n_rows=10**6)
+    product = max(a * b for a, b in itertools.pairwise(units))
+    widest = max(units[1:]) * itemsize
+    assert rows >= cache_rows
+    assert rows * product >= B.LOADED_MIN_PRODUCT or (
+        (rows + 1) * widest > 16 * B.CACHE_BYTES
+    )
+    assert rows * widest <= 16 * B.CACHE_BYTES or rows == cache_rows
+
+
+def test_the_load_test_reads_the_load_average(monkeypatch):
+    import os
+
+    from skffnn._threads import machine_is_loaded
+
+    cores = os.cpu_count() or 1
+    monkeypatch.setattr(os, "getloadavg", lambda: (cores + 1.0, 0.0, 0.0))
+    assert machine_is_loaded()
+    monkeypatch.setattr(os, "getloadavg", lambda: (cores - 0.5, 9.0, 9.0))
+    assert not machine_is_loaded()
