@@ -13,6 +13,11 @@ import importlib.util
 import os
 from pathlib import Path
 
+# scipy reads SCIPY_ARRAY_API once, when first imported, and scikit-learn's
+# array API dispatch (tests/test_array_api.py, the estimator checks) refuses to
+# start without it: set before anything imports scipy (pytest imports none).
+os.environ.setdefault("SCIPY_ARRAY_API", "1")
+
 import pytest
 
 ROOT = Path(__file__).resolve().parent

@@ -15,6 +15,10 @@ import re
 import sys
 from pathlib import Path
 
+# The gallery's array API example turns scikit-learn's dispatch on, which needs
+# scipy to have read SCIPY_ARRAY_API=1 on its first import (below, by skffnn).
+os.environ.setdefault("SCIPY_ARRAY_API", "1")
+
 from sphinx_gallery.sorting import ExplicitOrder
 
 import skffnn
@@ -92,6 +96,7 @@ GALLERY_ORDER = [
     "plot_watching_training.py",
     "plot_deployment.py",
     "plot_scaling_out.py",
+    "plot_array_api.py",
     "*",
 ]
 

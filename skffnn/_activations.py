@@ -106,6 +106,15 @@ class Gate:
         """
         return np.multiply(upstream, self.local_gradient(a), out=upstream)
 
+    # -- any array API namespace ``xp`` (skffnn._xp_network): plain operations
+    def xp_forward(self, z, xp):
+        """:meth:`forward` in namespace ``xp`` (a new array)."""
+        raise NotImplementedError
+
+    def xp_local_gradient(self, a, xp):
+        """:meth:`local_gradient` in namespace ``xp`` (a new array)."""
+        raise NotImplementedError
+
 
 class Identity(Gate):
     """``a = z``; local gradient 1."""
@@ -117,6 +126,12 @@ class Identity(Gate):
 
     def local_gradient(self, a):
         return 1.0
+
+    def xp_forward(self, z, xp):
+        return z
+
+    def xp_local_gradient(self, a, xp):
+        return xp.ones_like(a)
 
 
 class Logistic(Gate):
@@ -132,6 +147,12 @@ class Logistic(Gate):
     def local_gradient(self, a):
         return F.sigmoid_grad_from_output(a, out=a)  # a * (1 - a)
 
+    def xp_forward(self, z, xp):
+        return F._xp_sigmoid(z, xp)
+
+    def xp_local_gradient(self, a, xp):
+        return a * (1 - a)
+
 
 class Tanh(Gate):
     """``a = tanh(z)``; local gradient ``1 - a^2``."""
@@ -146,6 +167,12 @@ class Tanh(Gate):
     def local_gradient(self, a):
         return F.tanh_grad_from_output(a, out=a)  # (1 - a) * (1 + a)
 
+    def xp_forward(self, z, xp):
+        return xp.tanh(z)
+
+    def xp_local_gradient(self, a, xp):
+        return (1 - a) * (1 + a)
+
 
 class Relu(Gate):
     """``a = max(z, 0)``, the max gate; local gradient ``a > 0`` (the router)."""
@@ -159,6 +186,12 @@ class Relu(Gate):
         # A boolean mask: the multiply never materialises it as floats.
         return a > 0
 
+    def xp_forward(self, z, xp):
+        return xp.maximum(z, xp.zeros_like(z))  # nan propagates, as np.maximum
+
+    def xp_local_gradient(self, a, xp):
+        return xp.astype(a > 0, a.dtype)
+
 
 class Softplus(Gate):
     """``a = log(1 + exp(z))``; local gradient ``sigmoid(z) = 1 - exp(-a)``."""
@@ -170,6 +203,12 @@ class Softplus(Gate):
 
     def local_gradient(self, a):
         return F.softplus_grad_from_output(a, out=a)  # -expm1(-a)
+
+    def xp_forward(self, z, xp):
+        return F._xp_softplus(z, xp)
+
+    def xp_local_gradient(self, a, xp):
+        return -xp.expm1(-a)
 
 
 # One gate per activation name.

@@ -34,9 +34,14 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_dat
 
 from . import _callbacks, _dask
 from ._activations import ACTIVATIONS, hidden_activations
-from ._data import InMemoryData
-from ._layout import Layout
 from ._losses import HEADS
+from ._namespace import (
+    NUMPY,
+    check_same_namespace,
+    fitted_namespace,
+    namespace_of,
+    to_host,
+)
 from ._persistence import VersionStampMixin
 from ._predict_input import validated_predict_input
 from ._sklearn import Interval, Options, StrOptions
@@ -78,9 +83,11 @@ class _Outcome:
 
 
 @functools.lru_cache(maxsize=32)
-def _prediction_network(units: tuple, names: tuple, head: str, dtype) -> Network:
+def _prediction_network(
+    units: tuple, names: tuple, head: str, dtype, ns=NUMPY
+) -> Network:
     """The prediction network of an architecture, built once (16 us a call before)."""
-    return Network(units, list(names), head, dtype=dtype)
+    return ns.network(units, list(names), head, dtype=dtype)
 
 
 class BaseFFN(VersionStampMixin, _callbacks.CallbackSupport, BaseEstimator):
@@ -205,10 +212,13 @@ class BaseFFN(VersionStampMixin, _callbacks.CallbackSupport, BaseEstimator):
         target = data.target
         units = [self.n_features_in_, *hidden, target.n_columns]
         head = solver.training_head(target)
-        net = Network(units, self.activation, head, dtype=data.dtype)
+        ns = getattr(data, "ns", NUMPY)  # the namespace of this call, from X
+        net = ns.network(units, self.activation, head, dtype=data.dtype)
         rng = check_random_state(self.random_state)
         if continued:
-            theta = self._packed_fitted_weights(net.layout, data.dtype)
+            method = "partial_fit" if incremental else "fit"
+            check_same_namespace(self, ns, fitted_namespace(self.coefs_[0]), method)
+            theta = self._packed_fitted_weights(net)
         else:
             theta = net.init_params(rng)
         history = solver.history(vars(self), continued)
@@ -221,11 +231,11 @@ class BaseFFN(VersionStampMixin, _callbacks.CallbackSupport, BaseEstimator):
         )  # fmt: skip
         result = solver.train(
             net, theta, data, target, rng=rng, incremental=incremental,
-            history=history, watch=watch, rebuild=_reconstruction(net.layout),
+            history=history, watch=watch, rebuild=_reconstruction(net),
             optimizer_state=getattr(self, "_optimizer_state", None),
             score=self._score_from_scores,
         )  # fmt: skip
-        self._store_training(solver, result, net.layout)
+        self._store_training(solver, result, net)
         return _Outcome(solver, result, continued, watch)
 
     def _store_model(self, target, net, names) -> None:
@@ -237,9 +247,9 @@ class BaseFFN(VersionStampMixin, _callbacks.CallbackSupport, BaseEstimator):
         self.out_activation_ = net.head.out_activation
         self._fitted_activations = names
 
-    def _store_training(self, solver, result, layout) -> None:
+    def _store_training(self, solver, result, net) -> None:
         """The weights and exactly the history attributes the solver owns."""
-        self.coefs_, self.intercepts_ = layout.unpack(result.theta)
+        self.coefs_, self.intercepts_ = net.unpack(result.theta)
         for name in OWNED.difference(solver.owns):
             self.__dict__.pop(name, None)  # another solver's bookkeeping
         self.__dict__.update(solver.fitted_attributes(result))
@@ -272,8 +282,9 @@ class BaseFFN(VersionStampMixin, _callbacks.CallbackSupport, BaseEstimator):
             DivergenceWarning,
         )
 
-    def _packed_fitted_weights(self, layout: Layout, dtype):
+    def _packed_fitted_weights(self, net):
         """A new flat vector holding the fitted (or user-set) coefs_ and intercepts_."""
+        layout = net.layout
         try:
             layout.check_shapes(self.coefs_, self.intercepts_)
         except ValueError as exc:
@@ -282,7 +293,7 @@ class BaseFFN(VersionStampMixin, _callbacks.CallbackSupport, BaseEstimator):
                 f"layer sizes {list(layout.layer_units)} ({exc}) Did "
                 "hidden_layer_sizes change? Use warm_start=False to refit."
             ) from None
-        return layout.pack(self.coefs_, self.intercepts_, dtype=dtype)
+        return net.pack_weights(self.coefs_, self.intercepts_)
 
     # -- data ------------------------------------------------------------------
     def _training_data(self, X, y, sample_weight, incremental, first_pass, classes):
@@ -301,7 +312,15 @@ class BaseFFN(VersionStampMixin, _callbacks.CallbackSupport, BaseEstimator):
         )
 
     def _in_memory_data(self, X, y, sample_weight, incremental, first_pass, classes):
-        """The in-memory rules (scikit-learn's ``validate_data``), then encoding."""
+        """The in-memory rules (scikit-learn's ``validate_data``), then encoding.
+
+        Under array API dispatch ``X`` decides the namespace; validation and
+        the target encoding run on the host (``y`` and ``sample_weight`` of any
+        namespace join them there), and the namespace's training data moves
+        ``X``, the encoded targets and the weights to ``X``'s device once.
+        """
+        ns = namespace_of(X)
+        X, y, sample_weight = ns.to_host(X), to_host(y), to_host(sample_weight)
         X, y = validate_data(
             self, X, y, accept_sparse=["csr", "csc"], multi_output=True,
             y_numeric=not is_classifier(self), dtype=self._training_dtype(first_pass),
@@ -319,7 +338,7 @@ class BaseFFN(VersionStampMixin, _callbacks.CallbackSupport, BaseEstimator):
         sw = target.weights(y, checked_sample_weight(sample_weight, X), X.dtype)
         if sw is not None and not incremental:
             target.check_weighted(Y[sw > 0, 0])
-        return X, y, InMemoryData(X, Y, sw, target=target)
+        return X, y, ns.training_data(X, Y, sw, target)
 
     def _training_dtype(self, first_pass: bool):
         """The dtype training casts X to: the model's, once it has one.
@@ -331,13 +350,14 @@ class BaseFFN(VersionStampMixin, _callbacks.CallbackSupport, BaseEstimator):
         """
         if first_pass:
             return (np.float64, np.float32)
-        return np.asarray(self.coefs_[0]).dtype
+        ns = fitted_namespace(self.coefs_[0])
+        return ns.host_dtype(ns.asarray(self.coefs_[0]).dtype)
 
     # -- prediction ------------------------------------------------------------
     def _validate_predict_data(self, X):
         return validated_predict_input(self, X)
 
-    def _fitted_network(self, dtype) -> Network:
+    def _fitted_network(self, dtype, ns=NUMPY) -> Network:
         """The network of the fitted model: every prediction goes through it.
 
         Built once per architecture and dtype and shared (it holds no
@@ -350,22 +370,28 @@ class BaseFFN(VersionStampMixin, _callbacks.CallbackSupport, BaseEstimator):
         if names is None:  # weights set by hand on an unfitted estimator
             names = hidden_activations(self.activation, len(self.coefs_) - 1)
         return _prediction_network(
-            units, tuple(names), _HEAD_OF_OUTPUT[self.out_activation_], dtype
+            units, tuple(names), _HEAD_OF_OUTPUT[self.out_activation_], dtype, ns
         )
 
-    def _scores(self, X):
-        """Raw output scores of the fitted network (validated X)."""
+    def _scores(self, X, method: str = "predict"):
+        """Raw output scores of the fitted network (validated X), computed in
+        the namespace and on the device the model was fitted in; ``X`` from
+        another one raises, naming ``method``."""
         if "coefs_" not in self.__dict__:
             check_is_fitted(self)
         X = self._validate_predict_data(X)
-        coefs = [np.asarray(c) for c in self.coefs_]
-        intercepts = [np.asarray(b) for b in self.intercepts_]
-        net = self._fitted_network(np.result_type(coefs[0].dtype, X.dtype))
+        ns = fitted_namespace(self.coefs_[0])
+        check_same_namespace(self, namespace_of(X), ns, method)
+        coefs = [ns.asarray(c) for c in self.coefs_]
+        intercepts = [ns.asarray(b) for b in self.intercepts_]
+        net = self._fitted_network(ns.result_type(coefs[0].dtype, X.dtype), ns)
         return net.forward_layers(coefs, intercepts, X)
 
-    def _fitted_head(self):
-        """The output head of the fitted model (link, probabilities, loss)."""
-        return HEADS[_HEAD_OF_OUTPUT[self.out_activation_]]
+    def _fitted_head(self, scores=None):
+        """The output head of the fitted model (link, probabilities, loss);
+        given ``scores``, the head that predicts in their namespace."""
+        head = HEADS[_HEAD_OF_OUTPUT[self.out_activation_]]
+        return head if scores is None else fitted_namespace(scores).head(head)
 
     def _check_solver(self):
         if not solver_class(self.solver).stochastic:
@@ -378,13 +404,16 @@ class BaseFFN(VersionStampMixin, _callbacks.CallbackSupport, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
+        # Every solver computes in X's namespace under array API dispatch
+        # (skffnn._namespace); sparse input computes in NumPy.
+        tags.array_api_support = True
         return tags
 
 
-def _reconstruction(layout):
+def _reconstruction(net):
     """``(theta, history) -> fitted attributes``: the model at that point."""
 
     def rebuild(theta, history):
-        return _model_attributes(*layout.unpack(theta), history)
+        return _model_attributes(*net.unpack(theta), history)
 
     return rebuild

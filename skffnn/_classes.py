@@ -10,8 +10,9 @@ from sklearn.utils.metaestimators import available_if
 from . import _dask
 from ._base import BaseFFN
 from ._callbacks import with_callbacks
+from ._namespace import fitted_namespace, to_host
 from ._sklearn import StrOptions, _fit_context
-from ._target import ClassTarget, RegressionTarget, decode_labels
+from ._target import ClassTarget, RegressionTarget
 
 __all__ = ["FFNClassifier", "FFNRegressor"]
 
@@ -256,10 +257,10 @@ class FFNClassifier(ClassifierMixin, BaseFFN):
 
     # -- prediction ------------------------------------------------------------
     def _labels_from_scores(self, scores):
-        proba = self._fitted_head().link(scores)
-        if self.n_outputs_ == 1:
-            proba = proba.ravel()
-        return decode_labels(self._label_binarizer, proba)
+        proba = self._fitted_head(scores).link(scores)
+        return fitted_namespace(scores).decode_labels(
+            self._label_binarizer, proba, self.n_outputs_ == 1
+        )
 
     def _score_from_scores(self, scores, Y, sample_weight):
         y_true = self._label_binarizer.inverse_transform(
@@ -282,7 +283,7 @@ class FFNClassifier(ClassifierMixin, BaseFFN):
         y : ndarray of shape (n_samples,) or (n_samples, n_classes)
             The predicted classes.
         """
-        return self._labels_from_scores(self._scores(X))
+        return self._labels_from_scores(self._scores(X, "predict"))
 
     def score(self, X, y, sample_weight=None) -> float:
         """Mean accuracy of ``predict(X)`` against ``y``, as scikit-learn's.
@@ -305,7 +306,10 @@ class FFNClassifier(ClassifierMixin, BaseFFN):
         score : float
             The fraction of correctly predicted samples (weighted).
         """
-        pred = self.predict(X)
+        # Arrays of another namespace (array API dispatch) are compared on the
+        # host: the labels may be strings, which only NumPy holds.
+        pred, y = to_host(self.predict(X)), to_host(y)
+        sample_weight = to_host(sample_weight)
         if (
             sample_weight is None
             and type(y) is np.ndarray
@@ -316,7 +320,7 @@ class FFNClassifier(ClassifierMixin, BaseFFN):
             and pred.dtype.kind in "iu"
         ):
             return float(np.average(y == pred))
-        return accuracy_score(y, pred, sample_weight=sample_weight)
+        return float(accuracy_score(y, pred, sample_weight=sample_weight))
 
     @_dask.blockwise
     def predict_proba(self, X):
@@ -335,10 +339,12 @@ class FFNClassifier(ClassifierMixin, BaseFFN):
         proba : ndarray of shape (n_samples, n_classes)
             The probability of each class, per sample.
         """
-        scores = self._scores(X)
+        return self._proba_from_scores(self._scores(X, "predict_proba"))
+
+    def _proba_from_scores(self, scores):
         if self._single_class():
             return np.ones_like(scores)
-        return self._fitted_head().proba(scores)
+        return self._fitted_head(scores).proba(scores)
 
     @_dask.blockwise
     def predict_log_proba(self, X):
@@ -358,10 +364,9 @@ class FFNClassifier(ClassifierMixin, BaseFFN):
         log_proba : ndarray of shape (n_samples, n_classes)
             ``np.log(predict_proba(X))``.
         """
-        proba = self.predict_proba(X)
+        proba = self._proba_from_scores(self._scores(X, "predict_log_proba"))
         # log(0) = -inf is the defined answer here, not a floating-point fault.
-        with np.errstate(divide="ignore"):
-            return np.log(proba, out=proba)
+        return fitted_namespace(proba).log(proba)
 
     @_dask.blockwise
     def exact_log_proba(self, X):
@@ -395,10 +400,10 @@ class FFNClassifier(ClassifierMixin, BaseFFN):
         >>> clf.exact_log_proba([[1.0]])
         array([[-1000.,     0.]])
         """
-        scores = self._scores(X)
+        scores = self._scores(X, "exact_log_proba")
         if self._single_class():
             return np.zeros_like(scores)
-        return self._fitted_head().exact_log_proba(scores)
+        return self._fitted_head(scores).exact_log_proba(scores)
 
     @_dask.blockwise
     def logits(self, X):
@@ -422,8 +427,8 @@ class FFNClassifier(ClassifierMixin, BaseFFN):
         >>> clf.logits(X[:2]).shape
         (2, 3)
         """
-        scores = self._scores(X)
-        return scores.ravel() if self.n_outputs_ == 1 else scores
+        scores = self._scores(X, "logits")
+        return scores[:, 0] if self.n_outputs_ == 1 else scores
 
     # -- fitting ---------------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=True)
@@ -570,8 +575,8 @@ class FFNRegressor(RegressorMixin, BaseFFN):
     def _predictions_from_scores(self, scores):
         # The fitted link, not the `loss` hyperparameter: set_params(loss=...)
         # without a refit must not change what a fitted model predicts.
-        pred = self._fitted_head().link(scores)
-        return pred.ravel() if pred.shape[1] == 1 else pred
+        pred = self._fitted_head(scores).link(scores)
+        return pred[:, 0] if pred.shape[1] == 1 else pred
 
     def _score_from_scores(self, scores, Y, sample_weight):
         y_true = Y.ravel() if Y.shape[1] == 1 else Y
@@ -595,7 +600,30 @@ class FFNRegressor(RegressorMixin, BaseFFN):
         y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
             The predicted target(s).
         """
-        return self._predictions_from_scores(self._scores(X))
+        return self._predictions_from_scores(self._scores(X, "predict"))
+
+    def score(self, X, y, sample_weight=None) -> float:
+        """The coefficient of determination R^2 of ``predict(X)``, as scikit-learn's.
+
+        ``r2_score(y, self.predict(X), sample_weight=sample_weight)``; under
+        array API dispatch computed on the host copies of the three, so that
+        ``y`` and ``sample_weight`` may come from another namespace than ``X``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            True values.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples.
+
+        Returns
+        -------
+        score : float
+            R^2 of the predictions.
+        """
+        pred = to_host(self.predict(X))
+        return float(r2_score(to_host(y), pred, sample_weight=to_host(sample_weight)))
 
     @_fit_context(prefer_skip_nested_validation=True)
     @with_callbacks

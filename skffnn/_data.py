@@ -24,7 +24,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.model_selection import train_test_split
 
-__all__ = ["InMemoryData", "TrainingData", "check_validation_size"]
+__all__ = ["ArrayData", "InMemoryData", "TrainingData", "check_validation_size"]
 
 
 def check_validation_size(n_val: int, n: int) -> None:
@@ -133,3 +133,64 @@ class InMemoryData:
         sw_val = None if self.sw is None else self.sw[val_idx]
         valid = (self.X[val_idx], self.Y[val_idx], sw_val)
         return InMemoryData(self.X, self.Y, self.sw, rows=train_idx), valid
+
+
+class ArrayData(InMemoryData):
+    """:class:`InMemoryData` on the device of an array API namespace.
+
+    Built from host arrays (validated and encoded there), moved to ``ns``'s
+    device once; the host keeps the encoded targets and weights for the
+    random draws (the same shuffles and split as NumPy) and the validation
+    scores. Minibatches are gathered on the device by host-drawn positions.
+    """
+
+    def __init__(self, ns, X, Y, sample_weight=None, rows=None, target=None,
+                 host=None):  # fmt: skip
+        self.ns = ns
+        self.host = (Y, sample_weight) if host is None else host
+        if host is None:  # host arrays: move them once
+            X, Y = ns.asarray(X), ns.asarray(Y)
+            if sample_weight is not None:
+                sample_weight = ns.asarray(sample_weight)
+        self.X, self.Y, self.sw, self.rows = X, Y, sample_weight, rows
+        self.target = target
+        self.n_samples = X.shape[0] if rows is None else len(rows)
+        self.dtype = X.dtype
+        sw_host = self.host[1]
+        if sw_host is None:
+            self.total_weight = float(self.n_samples)
+        else:
+            self.total_weight = float(
+                (sw_host if rows is None else sw_host[rows]).sum()
+            )
+        self._order = None
+
+    def take(self, sel):
+        if self.rows is not None:
+            sel = self.rows[sel]
+        if isinstance(sel, slice):
+            sw = None if self.sw is None else self.sw[sel]
+            return self.X[sel], self.Y[sel], sw
+        idx = self.ns.asarray(sel)
+        xp = self.ns.xp
+        sw = None if self.sw is None else xp.take(self.sw, idx, axis=0)
+        return xp.take(self.X, idx, axis=0), xp.take(self.Y, idx, axis=0), sw
+
+    def split(self, rng, validation_fraction, stratify):
+        # The same draws as InMemoryData.split, on the host targets; the
+        # validation rows' X on the device, their targets on the host (the
+        # scorer compares there).
+        Y, sw = self.host
+        idx = np.arange(self.X.shape[0])
+        train_idx, val_idx = train_test_split(
+            idx, random_state=rng, test_size=validation_fraction,
+            stratify=Y.astype(bool) if stratify else None,
+        )  # fmt: skip
+        check_validation_size(val_idx.shape[0], self.X.shape[0])
+        Xv = self.ns.xp.take(self.X, self.ns.asarray(val_idx), axis=0)
+        valid = (Xv, Y[val_idx], None if sw is None else sw[val_idx])
+        train = ArrayData(
+            self.ns, self.X, self.Y, self.sw, rows=train_idx, target=self.target,
+            host=self.host,
+        )  # fmt: skip
+        return train, valid

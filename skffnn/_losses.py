@@ -114,6 +114,34 @@ class Head:
         loss = self.loss(z, y, sample_weight)
         return loss, _seed(self.link(z, out=out), y, sample_weight)
 
+    # -- any array API namespace ``xp`` (skffnn._xp_network): plain operations,
+    # in the working dtype on the scores' device; the loss stays a 0-d array
+    # (no host synchronisation).
+    def xp_link(self, z, xp):
+        """:meth:`link` in namespace ``xp``."""
+        raise NotImplementedError
+
+    def xp_per_sample(self, z, y, xp):
+        """Per-sample loss (summed over outputs) in namespace ``xp``."""
+        raise NotImplementedError
+
+    def seed_factor(self, k: int) -> float:
+        """The seed gradient's factor for ``k`` outputs (1 but for squared error)."""
+        return 1.0
+
+    def xp_loss_and_seed(self, z, y, sample_weight, xp):
+        """:meth:`loss_and_seed` in namespace ``xp``: ``(0-d loss, seed)``."""
+        per = self.xp_per_sample(z, y, xp)
+        seed = self.xp_link(z, xp) - y
+        factor = self.seed_factor(z.shape[1])
+        if sample_weight is None:
+            n = z.shape[0]
+            return xp.sum(per) / n, seed * (factor / n)
+        total = xp.sum(sample_weight)
+        share = sample_weight * (factor / total)
+        loss = xp.sum(per * sample_weight) / total
+        return loss, seed * xp.expand_dims(share, axis=1)
+
 
 class SquaredError(Head):
     """Identity link with half the squared error averaged over outputs (sklearn's).
@@ -165,6 +193,16 @@ class SquaredError(Head):
     def link(self, z, out=None):
         return F.identity(z, out=out)
 
+    def xp_link(self, z, xp):
+        return z
+
+    def xp_per_sample(self, z, y, xp):
+        r = z - y
+        return xp.sum(r * r, axis=1) * self._loss_factor(z.shape[1])
+
+    def seed_factor(self, k):
+        return 1.0 / k if self.objective == "mean" else 1.0
+
     def loss(self, z, y, sample_weight=None):
         r = z - y
         per = np.einsum("ij,ij->i", r, r)
@@ -192,6 +230,16 @@ class Poisson(Head):
         # magnitude in floating point, not an artefact, so stay silent about it.
         with np.errstate(over="ignore"):
             return np.exp(z, out=out)
+
+    def xp_link(self, z, xp):
+        return xp.exp(z)
+
+    def xp_per_sample(self, z, y, xp):
+        positive = y > 0
+        ylogy = xp.where(
+            positive, y * xp.log(xp.where(positive, y, xp.ones_like(y))), 0 * y
+        )
+        return xp.sum(xp.exp(z) - y * z + ylogy - y, axis=1)
 
     @staticmethod
     def _per_sample(z, y, mu):
@@ -261,6 +309,25 @@ class BinaryLogLoss(Head):
     def _columns(z):
         return np.hstack([-z, z]) if z.shape[1] == 1 else z
 
+    def xp_link(self, z, xp):
+        return F._xp_sigmoid(z, xp)
+
+    def xp_per_sample(self, z, y, xp):
+        # softplus(z) - y z, from the logits
+        return xp.sum(F._xp_softplus(z, xp) - y * z, axis=1)
+
+    def xp_proba(self, z, xp):
+        """:meth:`proba` in namespace ``xp``."""
+        return F._xp_sigmoid(self._xp_columns(z, xp), xp)
+
+    def xp_exact_log_proba(self, z, xp):
+        """:meth:`exact_log_proba` in namespace ``xp``."""
+        return F._xp_log_sigmoid(self._xp_columns(z, xp), xp)
+
+    @staticmethod
+    def _xp_columns(z, xp):
+        return xp.concat([-z, z], axis=1) if z.shape[1] == 1 else z
+
     def loss(self, z, y, sample_weight=None):
         return F.binary_log_loss(y, z, sample_weight)
 
@@ -321,6 +388,23 @@ class MultinomialLogLoss(Head):
 
     def loss(self, z, y, sample_weight=None):
         return F.multinomial_log_loss(y, z, sample_weight)
+
+    def xp_link(self, z, xp):
+        return self.xp_proba(z, xp)
+
+    def xp_per_sample(self, z, y, xp):
+        s, log_total = F._xp_shifted_log_total(z, xp)
+        return log_total * xp.sum(y, axis=1) - xp.sum(y * s, axis=1)
+
+    def xp_proba(self, z, xp):
+        """:meth:`proba` in namespace ``xp``: scikit-learn's softmax."""
+        e = xp.exp(z - xp.max(z, axis=1, keepdims=True))
+        return e / xp.sum(e, axis=1, keepdims=True)
+
+    def xp_exact_log_proba(self, z, xp):
+        """:meth:`exact_log_proba` in namespace ``xp``."""
+        s, log_total = F._xp_shifted_log_total(z, xp)
+        return s - xp.expand_dims(log_total, axis=1)
 
     def loss_and_seed(self, z, y, sample_weight=None, out=None):
         # -sum_j y_j log p_j = sum_j y_j (log S - s_j) with s = z - max <= 0 and

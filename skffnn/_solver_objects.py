@@ -182,7 +182,8 @@ class _Stochastic:
         rebuild, optimizer_state, score,
     ):  # fmt: skip
         est = self.p
-        opt = self.optimizer(theta.size, theta.dtype)
+        opt = self.optimizer(net.n_params, net.ns.host_dtype(net.dtype))
+        opt.on(net.ns, net.dtype)
         # partial_fit continues the optimizer (velocity, moments, step count,
         # adapted learning rate), as scikit-learn's; fit starts a new one.
         if incremental and optimizer_state is not None:
@@ -347,7 +348,8 @@ def _validation_scorer(net, valid, score):
         # residual): the score is then non-finite, which counts as no
         # improvement, rather than a floating-point warning.
         with np.errstate(all="ignore"):
-            scores = net.forward(theta, Xv)
+            # Scored on the host, where the labels and the metric live.
+            scores = net.ns.to_host(net.forward(theta, Xv))
             if not np.isfinite(scores).all():
                 return float("nan"), float("nan")
             return (

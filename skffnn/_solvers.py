@@ -47,6 +47,16 @@ class _StochasticOptimizer:
         self.learning_rate_init = learning_rate_init
         self.learning_rate = float(learning_rate_init)
 
+    def on(self, namespace, dtype):
+        """Keep the state in ``namespace`` (``skffnn._namespace``), in ``dtype``.
+
+        NumPy (the default) updates in cache-sized blocks through scratch
+        buffers; another namespace updates whole vectors on its device.
+        """
+        self.ns = namespace
+        self._shape = (self._shape[0], namespace.dtype(dtype))
+        return self
+
     def iteration_ends(self, time_step: int) -> None:
         """Hook called after each epoch with the number of samples seen so far."""
 
@@ -78,6 +88,11 @@ class _StochasticOptimizer:
             v.shape == (n,) and v.dtype == dtype for v in vectors
         )
 
+    def _zeros(self, n, dtype):
+        if self.ns is None:
+            return np.zeros(n, dtype)
+        return self.ns.zeros(n, dtype)
+
     def _scratch_vectors(self, k):
         """``k`` work vectors of one block's size; never pickled."""
         if getattr(self, "_scratch", None) is None:
@@ -86,9 +101,14 @@ class _StochasticOptimizer:
             self._scratch = [np.empty(size, dtype) for _ in range(k)]
         return self._scratch
 
+    ns = None  # the array namespace, when not NumPy (see ``on``)
+
     def step(self, theta: np.ndarray, grad: np.ndarray) -> None:
         """Update ``theta`` in place."""
         self._start_step()
+        if self.ns is not None and not self.ns.buffers:
+            self._update_whole(theta, grad, *self._vectors())
+            return
         state = self._buffers()
         k = len(state) - 2  # per-parameter state vectors, then two scratch
         blocks = _blocks(theta.size, theta.dtype.itemsize)
@@ -137,7 +157,7 @@ class SGDOptimizer(_StochasticOptimizer):
     def _vectors(self):
         if self._state is None:
             n, dtype = self._shape
-            self._state = [np.zeros(n, dtype)]  # velocity
+            self._state = [self._zeros(n, dtype)]  # velocity
         return self._state
 
     def _buffers(self):
@@ -152,6 +172,18 @@ class SGDOptimizer(_StochasticOptimizer):
         velocity -= lr_grad
         if self.nesterov:
             np.multiply(velocity, self.momentum, out=update)
+            update -= lr_grad
+            theta += update
+        else:
+            theta += velocity
+
+    def _update_whole(self, theta, grad, velocity):
+        """``_update`` in plain operations (any namespace), the same order."""
+        lr_grad = grad * self.learning_rate
+        velocity *= self.momentum
+        velocity -= lr_grad
+        if self.nesterov:
+            update = velocity * self.momentum
             update -= lr_grad
             theta += update
         else:
@@ -198,7 +230,7 @@ class AdamOptimizer(_StochasticOptimizer):
     def _vectors(self):
         if self._state is None:
             n, dtype = self._shape
-            self._state = [np.zeros(n, dtype) for _ in range(2)]  # m, v
+            self._state = [self._zeros(n, dtype) for _ in range(2)]  # m, v
         return self._state
 
     def _buffers(self):
@@ -230,6 +262,20 @@ class AdamOptimizer(_StochasticOptimizer):
         np.sqrt(v, out=s1)
         s1 += self.epsilon
         np.multiply(m, -self.learning_rate, out=s2)
+        s2 /= s1
+        theta += s2
+
+    def _update_whole(self, theta, grad, m, v):
+        """``_update`` in plain operations (any namespace), the same order."""
+        m *= self.beta_1
+        m += grad * (1 - self.beta_1)
+        v *= self.beta_2
+        s1 = grad * grad
+        s1 *= 1 - self.beta_2
+        v += s1
+        s1 = self.ns.xp.sqrt(v)
+        s1 += self.epsilon
+        s2 = m * -float(self.learning_rate)
         s2 /= s1
         theta += s2
 
@@ -287,6 +333,7 @@ def minimize_lbfgs(
     verbose=0,
     iteration_hook=None,
     report=None,
+    namespace=None,
 ) -> LbfgsResult:
     """Minimise ``fun: theta -> (loss, grad)`` with scipy's L-BFGS-B.
 
@@ -299,12 +346,15 @@ def minimize_lbfgs(
     :class:`NonFiniteStart`: there is no finite point to search from.
     ``report(theta, loss)``, when given, turns the minimised loss into the one
     recorded and printed (the same minimiser, the loss stated in other units).
+    ``namespace`` (``skffnn._namespace``), when ``theta0`` is not NumPy: scipy
+    runs on a host copy, and each evaluation moves the vector to the device
+    and the gradient back, once each.
     """
-    run = _LbfgsRun(fun, theta0, verbose, iteration_hook, report)
+    run = _LbfgsRun(fun, theta0, verbose, iteration_hook, report, namespace)
     try:
         res = scipy.optimize.minimize(
             run.objective,
-            theta0.astype(np.float64),
+            run.theta.astype(np.float64),
             method="L-BFGS-B",
             jac=True,
             callback=run.callback,
@@ -318,8 +368,11 @@ def minimize_lbfgs(
 class _LbfgsRun:
     """One L-BFGS-B run: the objective scipy calls, its callback, the result."""
 
-    def __init__(self, fun, theta0, verbose, hook, report):
+    def __init__(self, fun, theta0, verbose, hook, report, namespace=None):
         self.fun, self.verbose, self.hook, self.report = fun, verbose, hook, report
+        self.ns = namespace
+        if namespace is not None:  # a device vector: this run keeps a host copy
+            theta0 = namespace.to_host(theta0)
         self.dtype = theta0.dtype
         self.theta = theta0.copy()  # fun's argument, in theta0's dtype
         self.best_loss, self.best_theta = np.inf, theta0.copy()
@@ -331,7 +384,11 @@ class _LbfgsRun:
 
     def objective(self, x):
         self.theta[...] = x
-        loss, grad = self.fun(self.theta)
+        if self.ns is None:
+            loss, grad = self.fun(self.theta)
+        else:  # one copy to the device, the gradient and loss back
+            loss, grad = self.fun(self.ns.from_host(self.theta))
+            loss, grad = float(loss), self.ns.to_host(grad)
         self.n_fun += 1
         if self.n_fun == 1 and not finite_start(loss, grad):
             raise NonFiniteStart(loss)
@@ -354,10 +411,14 @@ class _LbfgsRun:
         if self.verbose:
             print("Iteration %d, loss = %.8f" % (len(self.curve), loss))
         x = intermediate_result.x
-        if self.hook is not None and self.hook(x.astype(self.dtype), loss):
+        if self.hook is not None and self.hook(self._device(x), loss):
             self.stopped = True
             raise StopIteration
         self.clock = time.perf_counter()  # the hook's own time is not the solver's
+
+    def _device(self, x):
+        x = x.astype(self.dtype)
+        return x if self.ns is None else self.ns.from_host(x)
 
     def interrupted(self) -> LbfgsResult:
         """The best parameters evaluated before Ctrl-C."""

@@ -26,7 +26,7 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from ._callbacks import NULL_WATCH
-from ._solvers import NonFiniteStart, finite_start, finite_step, minimize_lbfgs
+from ._solvers import NonFiniteStart, minimize_lbfgs
 from ._warnings import warn_user
 
 __all__ = [
@@ -150,15 +150,16 @@ class _StochasticRun:
     def __init__(self, net, theta, optimizer, data, params, history, scorer):
         self.net, self.theta, self.opt, self.data = net, theta, optimizer, data
         self.p, self.h, self.scorer = params, history, scorer
-        self.grad = np.empty_like(theta)
-        self.best_theta = theta.copy() if scorer is not None else None
-        self.last_good = theta.copy()
+        self.ns = ns = net.ns  # the array namespace (skffnn._namespace)
+        self.grad = ns.empty_like(theta)
+        self.best_theta = ns.copy(theta) if scorer is not None else None
+        self.last_good = ns.copy(theta)
         self.last_batch = None
         self.first_step = True
 
     def step(self, Xb, Yb, swb):
         """One gradient step; returns the batch loss (None if skipped)."""
-        if swb is not None and not swb.sum() > 0:
+        if swb is not None and not self.ns.positive_total(swb):
             return None  # a batch of zero total weight carries no gradient
         # Overflow on the way to divergence is detected below, by the
         # finiteness check, and reported once; not as floating-point
@@ -167,13 +168,13 @@ class _StochasticRun:
             loss, grad = self.net.loss_and_gradient(
                 self.theta, Xb, Yb, swb, alpha=self.p.alpha, out=self.grad
             )
-            if not finite_step(loss, grad):
-                raise _Diverged(loss)
+            if not self.ns.finite_step(loss, grad):
+                raise _Diverged(float(loss))
             if self.first_step:
                 self.first_step = False
-                if not finite_start(loss, grad):
-                    raise _Diverged(loss)
-            np.copyto(self.last_good, self.theta)
+                if not self.ns.finite_start(loss, grad):
+                    raise _Diverged(float(loss))
+            self.ns.copyto(self.last_good, self.theta)
             self.opt.step(self.theta, grad)
         self.last_batch = Xb
         return loss
@@ -185,7 +186,9 @@ class _StochasticRun:
             loss = self.step(Xb, Yb, swb)
             if loss is not None:
                 total += loss * Xb.shape[0]
-        return total / self.data.n_samples
+        # float(): a 0-d array of another namespace comes to the host once
+        # per epoch.
+        return float(total) / self.data.n_samples
 
     def end_epoch(self, loss: float, seconds: float) -> bool:
         """Epoch bookkeeping as scikit-learn's; returns True to stop."""
@@ -244,12 +247,12 @@ class _StochasticRun:
             h.no_improvement_count = 0
         if score > h.best_validation_score:
             h.best_validation_score = score
-            np.copyto(self.best_theta, self.theta)
+            self.ns.copyto(self.best_theta, self.theta)
 
     def diverged(self, loss):
         """Stop at the first non-finite loss or gradient, keeping finite weights."""
         h = self.h
-        np.copyto(self.theta, self.last_good)
+        self.ns.copyto(self.theta, self.last_good)
         h.n_iter += 1
         h.loss = float(loss)
         h.loss_curve.append(float(loss))
@@ -267,9 +270,7 @@ class _StochasticRun:
         if self.last_batch is None:
             return True
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            return bool(
-                np.isfinite(self.net.forward(self.theta, self.last_batch)).all()
-            )
+            return self.ns.all_finite(self.net.forward(self.theta, self.last_batch))
 
 
 def train_stochastic(
@@ -316,8 +317,8 @@ def train_stochastic(
         stop = _epochs(run, rng, watch, rebuild)
     except KeyboardInterrupt:
         stop = Stop.INTERRUPTED
-        if not np.isfinite(theta).all():
-            np.copyto(theta, run.last_good)
+        if not run.ns.all_finite(theta):
+            run.ns.copyto(theta, run.last_good)
     return _stochastic_result(run, stop)
 
 
@@ -354,9 +355,9 @@ def _stochastic_result(run, stop: Stop) -> FitResult:
     theta, state = run.theta, run.opt.state()
     divergence = Divergence.LOSS if stop is Stop.DIVERGED else None
     if run.best_theta is not None:
-        np.copyto(theta, run.best_theta)
+        run.ns.copyto(theta, run.best_theta)
     elif stop is not Stop.DIVERGED and not run.last_step_is_finite():
-        np.copyto(theta, run.last_good)
+        run.ns.copyto(theta, run.last_good)
         stop, divergence = Stop.DIVERGED, Divergence.LAST_STEP
     return FitResult(theta, run.h, stop, divergence, optimizer_state=state)
 
@@ -393,11 +394,11 @@ def train_lbfgs(
     hook = _lbfgs_watch(watch, theta, history, reconstruction)
     res = minimize_lbfgs(
         quiet_fun, theta, max_iter=max_iter, max_fun=max_fun, tol=tol,
-        verbose=verbose, iteration_hook=hook, report=report,
+        verbose=verbose, iteration_hook=hook, report=report, namespace=net.ns,
     )  # fmt: skip
     if not res.stop_requested:
         watch.close_iteration()  # the iteration begun but never run
-    theta[...] = res.theta
+    net.ns.copyto(theta, net.ns.from_host(res.theta))
     history.n_iter = res.n_iter
     history.loss = res.loss
     history.loss_curve.extend(res.loss_curve)

@@ -1347,3 +1347,37 @@ def multinomial_log_loss(
     with np.errstate(over="ignore"):  # a loss beyond 1.8e308 is inf
         per_sample = -_xlogy_free(YY, log_softmax(z, axis=1)).sum(axis=1)
     return _weighted_mean(per_sample, sample_weight)
+
+
+# -- any array API namespace: the same stable formulas in plain operations ----
+# Used by skffnn._xp_network when a fit computes in torch, CuPy or
+# array-api-strict (skffnn._namespace). No out= buffers, no blocks and no
+# float64 detour: every operation stays in the working dtype on the array's
+# device, and Python scalars take the array's dtype.
+
+
+def _xp_exp_neg_abs(z, xp):
+    """``exp(-|z|)``, never above 1: the one exponential the formulas take."""
+    return xp.exp(-xp.abs(z))
+
+
+def _xp_sigmoid(z, xp):
+    """``1 / (1 + e)`` for ``z >= 0``, ``e / (1 + e)`` below, ``e = exp(-|z|)``."""
+    e = _xp_exp_neg_abs(z, xp)
+    return xp.where(z >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def _xp_log_sigmoid(z, xp):
+    """``log(sigmoid(z)) = min(z, 0) - log1p(exp(-|z|))``: finite where true."""
+    return xp.minimum(z, xp.zeros_like(z)) - xp.log1p(_xp_exp_neg_abs(z, xp))
+
+
+def _xp_softplus(z, xp):
+    """``log(1 + exp(z)) = max(z, 0) + log1p(exp(-|z|))``."""
+    return xp.maximum(z, xp.zeros_like(z)) + xp.log1p(_xp_exp_neg_abs(z, xp))
+
+
+def _xp_shifted_log_total(z, xp):
+    """``(s, log S)``: ``s = z - max_row(z) <= 0`` and ``S = sum_row exp(s) >= 1``."""
+    s = z - xp.max(z, axis=1, keepdims=True)
+    return s, xp.log(xp.sum(xp.exp(s), axis=1))

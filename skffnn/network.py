@@ -42,6 +42,7 @@ from ._activations import (
 from ._blocks import block_rows, forward_rows
 from ._layout import Layout
 from ._losses import Head, get_head
+from ._namespace import NUMPY
 
 __all__ = ["Network"]
 
@@ -215,7 +216,7 @@ class Network:
         scores : ndarray of shape (n_samples, n_outputs)
             The output layer's net input ``z(L)``, before the head's link.
         """
-        coefs, intercepts = self.layout.unpack(theta)
+        coefs, intercepts = self.unpack(theta)
         return self.forward_layers(coefs, intercepts, X)
 
     def forward_layers(self, coefs: Sequence, intercepts: Sequence, X) -> np.ndarray:
@@ -417,6 +418,42 @@ class Network:
                 grad *= grad.dtype.type(share)
                 started = True
         return loss
+
+    #: The array namespace it computes in (``skffnn._namespace``): NumPy here,
+    #: with its buffers and blocks; ``skffnn._xp_network`` for the others.
+    ns = NUMPY
+
+    def unpack(self, theta) -> tuple[list, list]:
+        """Per-layer weights and biases of a flat vector, as views into it.
+
+        Parameters
+        ----------
+        theta : ndarray of shape (n_params,)
+            All weights and biases, in the layout's order.
+
+        Returns
+        -------
+        coefs, intercepts : lists of arrays
+            ``coefs[l]`` of shape ``(n_in, n_out)``, ``intercepts[l]`` of
+            ``(n_out,)``; writing into them writes into ``theta``.
+        """
+        return self.layout.unpack(theta)
+
+    def pack_weights(self, coefs: Sequence, intercepts: Sequence) -> np.ndarray:
+        """A new flat vector holding copies of per-layer weights and biases.
+
+        Parameters
+        ----------
+        coefs, intercepts : sequences of arrays
+            ``coefs[l]`` of shape ``(n_in, n_out)``, ``intercepts[l]`` of
+            ``(n_out,)`` (a fitted model's ``coefs_`` and ``intercepts_``).
+
+        Returns
+        -------
+        theta : ndarray of shape (n_params,)
+            In the network's dtype.
+        """
+        return self.layout.pack(coefs, intercepts, dtype=self.dtype)
 
 
 def add_l2_penalty(

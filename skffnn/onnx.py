@@ -46,6 +46,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._activations import hidden_activations
 from ._classes import FFNClassifier, FFNRegressor
+from ._namespace import to_host
 from ._optional import import_optional
 
 _PURPOSE = "ONNX export (skffnn.onnx)"
@@ -218,7 +219,8 @@ class _Graph:
                 name, TensorProto.STRING, [len(words)], words
             )
             return name
-        array = np.asarray(value, dtype=dtype or self.dtype)
+        # A model fitted on another array library (torch, CuPy): host copies.
+        array = np.asarray(to_host(value), dtype=dtype or self.dtype)
         tensor = numpy_helper.from_array(array, name)
         self.container.add_initializer(name, None, None, tensor)
         return name
@@ -305,7 +307,7 @@ def _scores(g: _Graph, est, names: list[str], x: str) -> str:
         z = g.op(
             "Add",
             g.op("MatMul", a, g.const(W, seed="coefficient")),
-            g.const(np.reshape(b, (1, -1)), seed="intercepts"),
+            g.const(np.reshape(to_host(b), (1, -1)), seed="intercepts"),
         )
         a = _hidden(g, names[layer], z) if layer < len(names) else z
     return a

@@ -1,7 +1,9 @@
-"""Small public helpers: checking a network's gradient by finite differences.
+"""Small public helpers: checking a network's gradient by finite differences,
+and bringing a model fitted on another array library back to NumPy.
 
 Owns :func:`check_gradient` and its result, :class:`GradientCheck`: the
-finite-difference step and the tolerance a right gradient meets, per dtype.
+finite-difference step and the tolerance a right gradient meets, per dtype;
+and :func:`to_numpy`.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from sklearn.utils import check_random_state
 
 from .network import Network
 
-__all__ = ["GradientCheck", "check_gradient"]
+__all__ = ["GradientCheck", "check_gradient", "to_numpy"]
 
 # Finite-difference step, and the relative error a right gradient stays below,
 # per arithmetic dtype. Central differences err by about h^2 |f'''| / 6
@@ -187,3 +189,51 @@ def check_gradient(
     scale = max(np.abs(fd).max(initial=0.0), np.abs(bp).max(initial=0.0))
     error = 0.0 if scale == 0.0 else float(np.abs(fd - bp).max() / scale)
     return GradientCheck(error, tolerance=tolerance, eps=eps, dtype=dtype)
+
+
+def to_numpy(estimator):
+    """A copy of a fitted estimator whose fitted arrays are NumPy arrays on the host.
+
+    A model fitted under array API dispatch keeps its weights in the namespace
+    and on the device of the training ``X`` (torch, CuPy, array-api-strict).
+    Its copy from here predicts NumPy input with dispatch off, and it is what
+    skops saves (skops knows NumPy arrays only). A NumPy model's copy is
+    simply a copy.
+
+    Parameters
+    ----------
+    estimator : FFNClassifier or FFNRegressor
+        A fitted estimator; it is not changed.
+
+    Returns
+    -------
+    estimator
+        A shallow copy whose ``coefs_``, ``intercepts_`` and optimizer state
+        are NumPy arrays.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skffnn import FFNRegressor
+    >>> from skffnn.utils import to_numpy
+    >>> X = np.arange(8.0).reshape(4, 2)
+    >>> est = FFNRegressor(hidden_layer_sizes=(3,), solver="lbfgs", random_state=0)
+    >>> est = est.fit(X, X[:, 0])
+    >>> type(to_numpy(est).coefs_[0]).__name__
+    'ndarray'
+    """
+    import copy
+
+    from ._namespace import to_host
+
+    def host(value):
+        if isinstance(value, list | tuple):
+            return type(value)(host(v) for v in value)
+        if isinstance(value, dict):
+            return {k: host(v) for k, v in value.items()}
+        return to_host(value)
+
+    est = copy.copy(estimator)
+    for key, value in vars(estimator).items():
+        setattr(est, key, host(value))
+    return est

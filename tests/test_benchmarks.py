@@ -113,3 +113,12 @@ def test_ab_fit_compares_the_working_tree_with_a_git_revision(capsys):
     # The base version was exported and imported apart from the working tree.
     base = sys.modules["skffnn_base"]
     assert not Path(base.__file__).resolve().is_relative_to(root.resolve())
+
+
+def test_bench_backends_quick_run_gives_a_ratio_per_backend(capsys):
+    pytest.importorskip("torch")  # the array-api extra; CI installs it
+    bench = _load("bench_backends")
+    assert bench.main(["--quick", "--repeats", "1"]) == 0
+    out = capsys.readouterr().out
+    for cell in ("| small |", "| lbfgs |", "| predict_proba 100k |", "numpy/torch cpu"):
+        assert cell in out

@@ -317,7 +317,7 @@ def test_install_instructions_install_from_a_checkout(path):
             target = target.rstrip("`).,;:'")
         if target.startswith(("scikit-learn", '"scikit-learn', "--upgrade")):
             continue  # other packages, from the index
-        assert re.fullmatch(r"""(\.|"\.\[([a-z,]+|\{extra\})\]")""", target), (
+        assert re.fullmatch(r"""(\.|"\.\[([a-z,-]+|\{extra\})\]")""", target), (
             f"{path}: `{m[0]}` is not the checkout form "
             '`python -m pip install ".[extra]"`'
         )
@@ -556,6 +556,7 @@ LECTURE_ORDER = [
     "plot_watching_training",
     "plot_deployment",
     "plot_scaling_out",
+    "plot_array_api",
 ]
 
 

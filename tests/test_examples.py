@@ -337,10 +337,16 @@ def test_quickstart(capsys, monkeypatch):
 OTHERS = sorted(p.stem for p in EXAMPLES.glob("plot_*.py") if p.stem not in TESTED_HERE)
 
 
+# Scripts that need an optional extra beyond docs: (an import, the extra).
+NEEDS_EXTRA = {"plot_array_api": ("torch", "array-api")}
+
+
 @pytest.mark.parametrize("name", OTHERS)
 def test_other_gallery_scripts_run_and_draw(run_script, name):
     if os.environ.get("CI"):
         pytest.skip("CI's docs build runs it; tests/test_docs.py checks its figures")
+    if name in NEEDS_EXTRA:
+        require_extra(*NEEDS_EXTRA[name])
     _, _, figures = run_script(name)
     assert len(figures) >= 1, f"{name} draws no figure"
 

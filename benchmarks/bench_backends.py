@@ -1,0 +1,179 @@
+"""NumPy against the array API backends: fit per epoch and predict_proba, as ratios.
+
+Run from the repository root (nothing to install beyond what is present: on a
+GPU machine with torch, CuPy, numpy, scipy and scikit-learn, put the package
+on the path)::
+
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE PYTHONPATH=. SCIPY_ARRAY_API=1 \\
+        python benchmarks/bench_backends.py [--repeats 3] [--quick]
+
+Workloads: small (digits-sized: 1,797 x 64, (100,), batch 200), medium
+(20,000 x 100, (256, 256), batch 256), large (20,000 x 200, (512, 256),
+batch 512), each timed as seconds per adam epoch (the mean of a few epochs
+after a warm-up epoch); lbfgs per iteration (10,000 x 50, (64,)); and
+``predict_proba`` on 100,000 rows of the medium model. Backends: NumPy
+(dispatch off), torch on the CPU, and, where present, torch on CUDA and
+CuPy (dispatch on). Each figure is the best of ``--repeats`` rounds, the
+backends in turns within a round; the table gives each backend's time and
+NumPy's time over it (above 1: faster than NumPy). Device work is
+synchronised before a clock is read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import platform
+import time
+import warnings
+
+os.environ.setdefault("SCIPY_ARRAY_API", "1")  # before scipy is imported
+
+import numpy as np
+import sklearn
+from threadpoolctl import threadpool_info
+
+from skffnn import FFNClassifier
+
+WORKLOADS = {
+    # name: (n_samples, n_features, n_classes, hidden, batch, solver, epochs)
+    "small": (1797, 64, 10, (100,), 200, "adam", 5),
+    "medium": (20000, 100, 10, (256, 256), 256, "adam", 3),
+    "large": (20000, 200, 10, (512, 256), 512, "adam", 2),
+    "lbfgs": (10000, 50, 2, (64,), None, "lbfgs", 20),
+}
+
+
+def _try(name):
+    try:
+        return importlib.import_module(name)
+    except Exception:
+        return None
+
+
+def backends():
+    """``(label, to_device, sync)`` of every backend present on this machine."""
+    found = [("numpy", None, lambda: None)]
+    torch = _try("torch")
+    if torch is not None:
+        found.append(("torch cpu", lambda a: torch.asarray(a), lambda: None))
+        if torch.cuda.is_available():
+            found.append((
+                "torch cuda",
+                lambda a: torch.asarray(a, device="cuda"),
+                torch.cuda.synchronize,
+            ))  # fmt: skip
+    cupy = _try("cupy")
+    if cupy is not None:
+        try:
+            cupy.cuda.runtime.getDeviceCount()
+            found.append((
+                "cupy", cupy.asarray,
+                lambda: cupy.cuda.Stream.null.synchronize(),
+            ))  # fmt: skip
+        except Exception:
+            pass
+    return found
+
+
+def data(n, p, k, dtype, seed=0):
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(n, p)).astype(dtype)
+    W = rng.normal(size=(p, k))
+    y = np.argmax(X @ W + rng.normal(size=(n, k)), axis=1)
+    return X, y
+
+
+def fit_seconds(name, backend, dtype) -> float:
+    """Seconds per epoch (adam) or per iteration (lbfgs) of one fit."""
+    _label, move, sync = backend
+    n, p, k, hidden, batch, solver, steps = WORKLOADS[name]
+    X, y = data(n, p, k, dtype)
+    params = dict(hidden_layer_sizes=hidden, solver=solver, random_state=0, tol=0.0,
+                  n_iter_no_change=10**6)  # fmt: skip
+    if batch is not None:
+        params["batch_size"] = batch
+    Xd, yd = (X, y) if move is None else (move(X), move(y))
+    with sklearn.config_context(array_api_dispatch=move is not None):
+        # a warm-up (allocations, kernels), then the timed run
+        FFNClassifier(**params, max_iter=1).fit(Xd, yd)
+        sync()
+        est = FFNClassifier(**params, max_iter=steps)
+        start = time.perf_counter()
+        est.fit(Xd, yd)
+        sync()
+        elapsed = time.perf_counter() - start
+    return elapsed / max(est.n_iter_, 1)
+
+
+def predict_seconds(backend, dtype, model_cache) -> float:
+    """Seconds for predict_proba on 100,000 rows of the medium model."""
+    _label, move, sync = backend
+    _, p, k, hidden, *_ = WORKLOADS["medium"]
+    if dtype not in model_cache:
+        X, y = data(2000, p, k, dtype)
+        model_cache[dtype] = FFNClassifier(hidden, max_iter=2, random_state=0).fit(X, y)
+    ref = model_cache[dtype]
+    Xq, _ = data(100_000, p, k, dtype, seed=1)
+    est = ref
+    if move is not None:
+        from skffnn.utils import to_numpy
+
+        est = to_numpy(ref)
+        est.coefs_ = [move(c) for c in est.coefs_]
+        est.intercepts_ = [move(b) for b in est.intercepts_]
+        Xq = move(Xq)
+    with sklearn.config_context(array_api_dispatch=move is not None):
+        est.predict_proba(Xq)  # warm-up
+        sync()
+        start = time.perf_counter()
+        est.predict_proba(Xq)
+        sync()
+        return time.perf_counter() - start
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--dtype", choices=["float32", "float64"], default="float32")
+    parser.add_argument(
+        "--quick", action="store_true", help="small and lbfgs only (a smoke run)"
+    )
+    args = parser.parse_args(argv)
+    warnings.simplefilter("ignore")
+    dtype = np.dtype(args.dtype)
+    found = backends()
+    blas = sorted({f"{i['internal_api']} {i.get('architecture')}" for i in
+                   threadpool_info() if i["user_api"] == "blas"})  # fmt: skip
+    print(f"# {platform.processor() or platform.machine()}, {os.cpu_count()} cores;"
+          f" BLAS: {', '.join(blas)}; dtype {dtype}")  # fmt: skip
+    print(f"# backends: {', '.join(b[0] for b in found)}")
+    rows = ["small", "lbfgs"] if args.quick else [*WORKLOADS]
+    best: dict[tuple, float] = {}
+    cache: dict = {}
+    for _ in range(args.repeats):
+        for row in [*rows, "predict_proba 100k"]:
+            for backend in found:  # backends in turns within a round
+                if row == "predict_proba 100k":
+                    t = predict_seconds(backend, dtype, cache)
+                else:
+                    t = fit_seconds(row, backend, dtype)
+                key = (row, backend[0])
+                best[key] = min(best.get(key, np.inf), t)
+    unit = {"lbfgs": "s/iteration", "predict_proba 100k": "s/call"}
+    header = ["workload", "unit"] + [f"{b[0]}" for b in found]
+    header += [f"numpy/{b[0]}" for b in found[1:]]
+    print("| " + " | ".join(header) + " |")
+    print("|" + "---|" * len(header))
+    for row in [*rows, "predict_proba 100k"]:
+        base = best[(row, "numpy")]
+        cells = [row, unit.get(row, "s/epoch")]
+        cells += [f"{best[(row, b[0])]:.4g}" for b in found]
+        cells += [f"{base / best[(row, b[0])]:.2f}x" for b in found[1:]]
+        print("| " + " | ".join(cells) + " |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
