@@ -5,7 +5,8 @@ GPU machine with torch, CuPy, numpy, scipy and scikit-learn, put the package
 on the path)::
 
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE PYTHONPATH=. SCIPY_ARRAY_API=1 \\
-        python benchmarks/bench_backends.py [--repeats 3] [--quick]
+        python benchmarks/bench_backends.py [--repeats 3] [--quick] \\
+        [--torch-threads N]
 
 Workloads: small (digits-sized: 1,797 x 64, (100,), batch 200), medium
 (20,000 x 100, (256, 256), batch 256), large (20,000 x 200, (512, 256),
@@ -140,15 +141,26 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--quick", action="store_true", help="small and lbfgs only (a smoke run)"
     )
+    parser.add_argument(
+        "--torch-threads",
+        type=int,
+        default=0,
+        help="torch's CPU threads (0: torch's default); on a loaded machine "
+        "its OpenMP threads spin against other processes, 1 avoids that",
+    )
     args = parser.parse_args(argv)
     warnings.simplefilter("ignore")
+    torch = _try("torch")
+    if torch is not None and args.torch_threads:
+        torch.set_num_threads(args.torch_threads)
     dtype = np.dtype(args.dtype)
     found = backends()
     blas = sorted({f"{i['internal_api']} {i.get('architecture')}" for i in
                    threadpool_info() if i["user_api"] == "blas"})  # fmt: skip
     print(f"# {platform.processor() or platform.machine()}, {os.cpu_count()} cores;"
           f" BLAS: {', '.join(blas)}; dtype {dtype}")  # fmt: skip
-    print(f"# backends: {', '.join(b[0] for b in found)}")
+    threads = f"; torch CPU threads {torch.get_num_threads()}" if torch else ""
+    print(f"# backends: {', '.join(b[0] for b in found)}{threads}")
     rows = ["small", "lbfgs"] if args.quick else [*WORKLOADS]
     best: dict[tuple, float] = {}
     cache: dict = {}

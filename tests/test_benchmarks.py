@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from _extras import require_extra
 
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
 
@@ -116,7 +117,7 @@ def test_ab_fit_compares_the_working_tree_with_a_git_revision(capsys):
 
 
 def test_bench_backends_quick_run_gives_a_ratio_per_backend(capsys):
-    pytest.importorskip("torch")  # the array-api extra; CI installs it
+    require_extra("torch", "array-api")
     bench = _load("bench_backends")
     assert bench.main(["--quick", "--repeats", "1"]) == 0
     out = capsys.readouterr().out
