@@ -6,7 +6,7 @@ on the path)::
 
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE PYTHONPATH=. SCIPY_ARRAY_API=1 \\
         python benchmarks/bench_backends.py [--repeats 3] [--quick] \\
-        [--torch-threads N]
+        [--threads N]
 
 Workloads: small (digits-sized: 1,797 x 64, (100,), batch 200), medium
 (20,000 x 100, (256, 256), batch 256), large (20,000 x 200, (512, 256),
@@ -23,6 +23,7 @@ synchronised before a clock is read.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import os
 import platform
@@ -33,7 +34,7 @@ os.environ.setdefault("SCIPY_ARRAY_API", "1")  # before scipy is imported
 
 import numpy as np
 import sklearn
-from threadpoolctl import threadpool_info
+from threadpoolctl import threadpool_info, threadpool_limits
 
 from skffnn import FFNClassifier
 
@@ -142,17 +143,26 @@ def main(argv=None) -> int:
         "--quick", action="store_true", help="small and lbfgs only (a smoke run)"
     )
     parser.add_argument(
-        "--torch-threads",
+        "--threads",
         type=int,
         default=0,
-        help="torch's CPU threads (0: torch's default); on a loaded machine "
-        "its OpenMP threads spin against other processes, 1 avoids that",
+        help="CPU threads of both NumPy's BLAS and torch (0: each library's "
+        "default); on a loaded machine both libraries' threads spin against "
+        "other processes, and 1 compares the kernels themselves",
     )
     args = parser.parse_args(argv)
     warnings.simplefilter("ignore")
     torch = _try("torch")
-    if torch is not None and args.torch_threads:
-        torch.set_num_threads(args.torch_threads)
+    limits = contextlib.nullcontext()
+    if args.threads:
+        limits = threadpool_limits(args.threads, user_api="blas")
+        if torch is not None:
+            torch.set_num_threads(args.threads)
+    with limits:
+        return _run(args, torch)
+
+
+def _run(args, torch) -> int:
     dtype = np.dtype(args.dtype)
     found = backends()
     blas = sorted({f"{i['internal_api']} {i.get('architecture')}" for i in
@@ -160,6 +170,7 @@ def main(argv=None) -> int:
     print(f"# {platform.processor() or platform.machine()}, {os.cpu_count()} cores;"
           f" BLAS: {', '.join(blas)}; dtype {dtype}")  # fmt: skip
     threads = f"; torch CPU threads {torch.get_num_threads()}" if torch else ""
+    threads += f"; BLAS threads limit {args.threads or 'none'}"
     print(f"# backends: {', '.join(b[0] for b in found)}{threads}")
     rows = ["small", "lbfgs"] if args.quick else [*WORKLOADS]
     best: dict[tuple, float] = {}

@@ -119,7 +119,7 @@ def test_ab_fit_compares_the_working_tree_with_a_git_revision(capsys):
 def test_bench_backends_quick_run_gives_a_ratio_per_backend(capsys):
     require_extra("torch", "array-api")
     bench = _load("bench_backends")
-    assert bench.main(["--quick", "--repeats", "1"]) == 0
+    assert bench.main(["--quick", "--repeats", "1", "--threads", "1"]) == 0
     out = capsys.readouterr().out
     for cell in ("| small |", "| lbfgs |", "| predict_proba 100k |", "numpy/torch cpu"):
         assert cell in out
