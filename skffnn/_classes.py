@@ -392,6 +392,7 @@ class FFNClassifier(ClassifierMixin, BaseFFN):
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             True labels.
         sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples in the mean.
 
         Returns
         -------
