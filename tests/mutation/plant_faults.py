@@ -231,6 +231,23 @@ FAULTS: list[Fault] = [
        '"loss_": losses[-1] if losses else history.loss,',
        '"loss_": history.loss,',
        "a callback's model at an L-BFGS iteration has loss_ None"),
+    # -- arguments that no test set at a non-default value before issue 24 -------
+    _f("adam-ignores-beta-1", "skffnn/_base.py",
+       "self.learning_rate_init, self.beta_1, self.beta_2,",
+       "self.learning_rate_init, 0.9, self.beta_2,",
+       "beta_1 has no effect (Adam runs with 0.9)"),
+    _f("adam-ignores-epsilon", "skffnn/_base.py",
+       "            self.epsilon,\n        )  # fmt: skip",
+       "            1e-8,\n        )  # fmt: skip",
+       "epsilon has no effect (Adam runs with 1e-8)"),
+    _f("sgd-ignores-power-t", "skffnn/_base.py",
+       "self.momentum, self.nesterovs_momentum, self.power_t,",
+       "self.momentum, self.nesterovs_momentum, 0.5,",
+       "power_t has no effect (invscaling runs with 0.5)"),
+    _f("validation-fraction-ignored", "skffnn/_base.py",
+       "data.split(rng, self.validation_fraction, stratify)",
+       "data.split(rng, 0.1, stratify)",
+       "early stopping always holds out 10 %"),
 ]
 # fmt: on
 
