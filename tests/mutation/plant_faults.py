@@ -248,6 +248,23 @@ FAULTS: list[Fault] = [
        "data.split(rng, self.validation_fraction, stratify)",
        "data.split(rng, 0.1, stratify)",
        "early stopping always holds out 10 %"),
+    # -- side effects: writes into the caller's arrays -----------------------------
+    _f("class-weight-scales-the-callers-weights", "skffnn/_classes.py",
+       "return cw if sw is None else sw * cw",
+       "return cw if sw is None else np.multiply(sw, cw, out=sw)",
+       "class_weight multiplies the user's sample_weight array in place"),
+    _f("seed-scaling-writes-the-weights", "skffnn/_losses.py",
+       "share = sample_weight * (factor / float(sample_weight.sum()))",
+       "share = np.multiply(sample_weight, factor / float(sample_weight.sum()), "
+       "out=sample_weight)",
+       "the seed's row scaling divides the batch's sample weights in place"),
+    _f("softmax-head-shifts-the-logits-in-place", "skffnn/functional.py",
+       "    return z - _row_max(z)\n",
+       "    z -= _row_max(z)\n    return z\n",
+       "the softmax head's max shift overwrites the logits it was given"),
+    _f("lbfgs-writes-its-start", "skffnn/_solvers.py",
+       "    theta = theta0.copy()\n", "    theta = theta0\n",
+       "L-BFGS evaluates the loss in the caller's theta0 buffer"),
 ]
 # fmt: on
 
