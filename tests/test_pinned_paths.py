@@ -183,13 +183,17 @@ def test_unshuffled_stream_over_several_weighted_blocks_is_the_in_memory_fit(
     assert not np.array_equal(unweighted.coefs_[0], on_dask.coefs_[0])
 
 
+@pytest.mark.parametrize("early_stopping", [False, True], ids=["all", "split"])
 @pytest.mark.parametrize("solver", ["sgd", "adam"])
-def test_shuffled_stream_keeps_each_rows_weight_with_the_row(local_dask, solver):
+def test_shuffled_stream_keeps_each_rows_weight_with_the_row(
+    local_dask, solver, early_stopping
+):
     """Fault: the rows are shuffled within a block, their weights are not.
 
     Half the rows have target 0 and weight 1, the other half target 10 and
     weight 0: a model of features that carry no information must predict the
-    weighted mean, 0 (paired wrongly, about 5).
+    weighted mean, 0 (paired wrongly, about 5). With early stopping the rows
+    are first split across the blocks: the weights must follow them there too.
     """
     da = local_dask
     rs = np.random.RandomState(1)
@@ -204,6 +208,8 @@ def test_shuffled_stream_keeps_each_rows_weight_with_the_row(local_dask, solver)
     )  # fmt: skip
     if solver == "sgd":
         kw.update(learning_rate_init=0.01, momentum=0.5)
+    if early_stopping:
+        kw.update(early_stopping=True, validation_fraction=0.2, n_iter_no_change=40)
     on_dask = FFNRegressor(**kw).fit(
         da.from_array(X, chunks=((50, 150, 120, 80), -1)),
         y,
@@ -242,6 +248,47 @@ def test_float32_on_several_dask_blocks_fits_and_predicts_in_float32(
     proba = on_dask.predict_proba(Xd).compute()
     assert proba.dtype == np.float32
     assert_array_equal(proba, on_dask.predict_proba(X))
+
+
+def test_partial_fit_over_several_weighted_blocks_is_the_in_memory_partial_fit(
+    local_dask,
+):
+    """Sibling of the above: ``partial_fit``'s one epoch streams as ``fit``'s."""
+    da = local_dask
+    X, y, _, sw = _weighted_data()
+    classes = np.unique(y)
+    kw = dict(hidden_layer_sizes=(5,), solver="sgd", batch_size=30, shuffle=False)
+    memory = FFNClassifier(random_state=0, **kw)
+    on_dask = FFNClassifier(random_state=0, **kw)
+    for rows in (slice(0, 150), slice(150, 240), slice(0, 240)):
+        memory.partial_fit(X[rows], y[rows], classes=classes, sample_weight=sw[rows])
+        n = rows.stop - rows.start
+        chunks = (n // 3, n // 3, n - 2 * (n // 3))
+        on_dask.partial_fit(
+            da.from_array(X[rows], chunks=(chunks, -1)), y[rows], classes=classes,
+            sample_weight=da.from_array(sw[rows], chunks=chunks),
+        )  # fmt: skip
+    _assert_same_model(memory, on_dask)
+    assert on_dask.loss_curve_ == memory.loss_curve_
+    assert on_dask.t_ == memory.t_ == 480
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+def test_float32_early_stopping_on_several_blocks_stays_float32(local_dask, solver):
+    """Sibling: the validation split of a float32 dask array keeps float32."""
+    da = local_dask
+    X, y, _, sw = _weighted_data(dtype=np.float32)
+    est = FFNClassifier(
+        hidden_layer_sizes=(5,), solver=solver, max_iter=4, batch_size=30,
+        random_state=0, early_stopping=True, n_iter_no_change=10,
+    ).fit(
+        da.from_array(X, chunks=(UNEVEN, -1)), y, da.from_array(sw, chunks=UNEVEN)
+    )  # fmt: skip
+    assert {w.dtype for w in _weights(est)} == {np.dtype(np.float32)}
+    assert est.t_ == est.n_iter_ * (240 - 24)  # ceil(0.1 * 240) rows held out
+    assert len(est.validation_scores_) == est.n_iter_
+    assert np.isfinite(est.validation_scores_).all()
+    assert est.predict_proba(X).dtype == np.float32
 
 
 # -- 4. pickling leaves the live model alone -------------------------------------------

@@ -231,6 +231,10 @@ FAULTS: list[Fault] = [
        '"loss_": losses[-1] if losses else history.loss,',
        '"loss_": history.loss,',
        "a callback's model at an L-BFGS iteration has loss_ None"),
+    _f("split-weights-taken-in-order", "skffnn/_dask.py",
+       "return Xb[mask], Yb[mask], None if swb is None else swb[mask]",
+       "return Xb[mask], Yb[mask], None if swb is None else swb[: int(mask.sum())]",
+       "the early-stopping split across blocks pairs rows with the first weights"),
     # -- arguments that no test set at a non-default value before issue 24 -------
     _f("adam-ignores-beta-1", "skffnn/_base.py",
        "self.learning_rate_init, self.beta_1, self.beta_2,",
