@@ -105,6 +105,10 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--per-module", type=int, default=20, help="mutants drawn per module (0: all)"
     )
+    parser.add_argument(
+        "--sample", nargs="+", default=[], metavar="MODULE=N",
+        help="another sample size for a module, e.g. _dask=10 (its tests are slow)",
+    )  # fmt: skip
     parser.add_argument("--seed", type=int, default=0, help="seeds the draw")
     parser.add_argument("--timeout", type=float, default=240.0, help="s per mutant")
     parser.add_argument("--rev", help="copy this git revision, not the working tree")
@@ -112,6 +116,12 @@ def main(argv=None) -> int:
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--keep", action="store_true", help="keep the scratch copy")
     args = parser.parse_args(argv)
+    sizes = dict.fromkeys(args.modules, args.per_module)
+    for spec in args.sample:
+        module, _, n = spec.partition("=")
+        if module not in MODULE_TESTS or not n.isdigit():
+            parser.error(f"--sample takes MODULE=N with a known module, got {spec!r}")
+        sizes[module] = int(n)
     cr_path = str(Path(args.cosmic_ray).resolve())
     sys.path.insert(0, cr_path)
     from cosmic_ray.work_db import WorkDB, use_db
@@ -137,7 +147,7 @@ def main(argv=None) -> int:
                 items = sorted(db.work_items, key=lambda w: w.job_id)
                 made = len(items)
                 draw = random.Random(f"{args.seed}-{module}")
-                n = made if args.per_module <= 0 else min(args.per_module, made)
+                n = made if sizes[module] <= 0 else min(sizes[module], made)
                 keep = {w.job_id for w in draw.sample(items, n)}
                 db.set_multiple_results(
                     [w.job_id for w in items if w.job_id not in keep],
@@ -156,17 +166,27 @@ def main(argv=None) -> int:
                     counts[key] += 1
                     if outcome == "survived":
                         m = item.mutations[0]
-                        survivors.append(
-                            dict(
-                                module=module,
-                                operator=m.operator_name,
-                                line=m.start_pos[0],
-                                diff=result.diff,
-                            )
+                        found = dict(
+                            module=module, operator=m.operator_name,
+                            line=m.start_pos[0], diff=result.diff,
+                        )  # fmt: skip
+                        survivors.append(found)
+                        # printed now: a run cut short still shows its survivors
+                        print(
+                            f"-- survived: {module} line {found['line']} "
+                            f"({found['operator']})\n{(result.diff or '').strip()}",
+                            flush=True,
                         )
             row = dict(module=module, made=made, sampled=n, seconds=round(secs))
             row.update(counts)
             rows.append(row)
+            if args.json:  # after each module: a run cut short keeps its results
+                args.json.write_text(
+                    json.dumps(
+                        dict(seed=args.seed, modules=rows, survivors=survivors),
+                        indent=1,
+                    )
+                )
             print(
                 f"{module:13s} made {made:4d}  sampled {n:3d}  killed "
                 f"{counts['killed']:3d}  survived {counts['survived']:3d}  "
@@ -174,15 +194,13 @@ def main(argv=None) -> int:
                 f"  {secs:5.0f} s",
                 flush=True,
             )
-        print(f"\n{len(survivors)} survivor(s)")
-        for s in survivors:
-            print(f"\n-- {s['module']} line {s['line']} ({s['operator']})")
-            print((s["diff"] or "").strip())
-        if args.json:
-            args.json.write_text(
-                json.dumps(
-                    dict(seed=args.seed, modules=rows, survivors=survivors), indent=1
-                )
+        print(f"\n{len(survivors)} survivor(s) of {sum(r['sampled'] for r in rows)}")
+        for row in rows:
+            print(
+                f"{row['module']:13s} made {row['made']:4d}  sampled "
+                f"{row['sampled']:3d}  killed {row['killed']:3d}  survived "
+                f"{row['survived']:3d}  incompetent {row['incompetent']:2d}  "
+                f"other {row['other']:2d}  {row['seconds']:5d} s"
             )
         return 1 if survivors else 0
     finally:
