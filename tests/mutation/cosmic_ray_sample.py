@@ -29,6 +29,7 @@ error.
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import os
 import random
@@ -93,6 +94,31 @@ def _config(module: str, tests: list[str], timeout: float) -> str:
     )
 
 
+def _annotation_spans(path: Path) -> list[tuple]:
+    """``((line, col), (end_line, end_col))`` of every annotation in the module."""
+    spans = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        found = []
+        if isinstance(node, ast.arg | ast.AnnAssign) and node.annotation is not None:
+            found.append(node.annotation)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.returns:
+            found.append(node.returns)
+        spans += [
+            ((a.lineno, a.col_offset), (a.end_lineno, a.end_col_offset)) for a in found
+        ]
+    return spans
+
+
+def _in_spans(item, spans) -> bool:
+    start = tuple(item.mutations[0].start_pos)
+    return any(lo <= start < hi for lo, hi in spans)
+
+
+def _identity(item) -> tuple:
+    m = item.mutations[0]
+    return (str(m.module_path), tuple(m.start_pos), m.operator_name, m.occurrence)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -143,12 +169,18 @@ def main(argv=None) -> int:
             db_path = scratch / f"{module}.sqlite"
             cfg.write_text(_config(module, tests, args.timeout))
             _cosmic_ray(cr_path, copy, "init", str(cfg), str(db_path))
+            spans = _annotation_spans(copy / f"skffnn/{module}.py")
             with use_db(str(db_path), WorkDB.Mode.open) as db:
-                items = sorted(db.work_items, key=lambda w: w.job_id)
+                # job ids are random: order by what the mutant is, so that a
+                # seed draws the same mutants of the same source every time
+                items = sorted(db.work_items, key=_identity)
                 made = len(items)
+                # a mutant inside a type annotation is equivalent (the
+                # annotations are never evaluated): not drawn
+                live = [w for w in items if not _in_spans(w, spans)]
                 draw = random.Random(f"{args.seed}-{module}")
-                n = made if sizes[module] <= 0 else min(sizes[module], made)
-                keep = {w.job_id for w in draw.sample(items, n)}
+                n = len(live) if sizes[module] <= 0 else min(sizes[module], len(live))
+                keep = {w.job_id for w in draw.sample(live, n)}
                 db.set_multiple_results(
                     [w.job_id for w in items if w.job_id not in keep],
                     WorkResult(worker_outcome=WorkerOutcome.SKIPPED),
@@ -177,7 +209,10 @@ def main(argv=None) -> int:
                             f"({found['operator']})\n{(result.diff or '').strip()}",
                             flush=True,
                         )
-            row = dict(module=module, made=made, sampled=n, seconds=round(secs))
+            row = dict(
+                module=module, made=made, annotations=made - len(live), sampled=n,
+                seconds=round(secs),
+            )  # fmt: skip
             row.update(counts)
             rows.append(row)
             if args.json:  # after each module: a run cut short keeps its results
@@ -188,7 +223,8 @@ def main(argv=None) -> int:
                     )
                 )
             print(
-                f"{module:13s} made {made:4d}  sampled {n:3d}  killed "
+                f"{module:13s} made {made:4d}  in annotations {made - len(live):3d}"
+                f"  sampled {n:3d}  killed "
                 f"{counts['killed']:3d}  survived {counts['survived']:3d}  "
                 f"incompetent {counts['incompetent']:2d}  other {counts['other']:2d}"
                 f"  {secs:5.0f} s",
@@ -197,7 +233,8 @@ def main(argv=None) -> int:
         print(f"\n{len(survivors)} survivor(s) of {sum(r['sampled'] for r in rows)}")
         for row in rows:
             print(
-                f"{row['module']:13s} made {row['made']:4d}  sampled "
+                f"{row['module']:13s} made {row['made']:4d}  in annotations "
+                f"{row['annotations']:3d}  sampled "
                 f"{row['sampled']:3d}  killed {row['killed']:3d}  survived "
                 f"{row['survived']:3d}  incompetent {row['incompetent']:2d}  "
                 f"other {row['other']:2d}  {row['seconds']:5d} s"
