@@ -460,3 +460,42 @@ def test_callback_reading_the_model_during_lbfgs_sees_loss_as_last_of_the_curve(
         assert loss == curve[-1]
         assert curve == est.loss_curve_[:i]  # the fit's own curve, so far
     assert reader.seen[-1][0] == est.loss_
+
+
+# -- holes the mutation run found (tests/mutation/README.md) ---------------------------
+@pytest.mark.parametrize("learning_rate_init", [1e-6, 5e-6, 2.5e-5])
+def test_adaptive_schedule_stops_at_sklearns_threshold(learning_rate_init):
+    """Mutant: ``learning_rate > 1e-6`` as ``>= 1e-6`` (one more division at 1e-6).
+
+    scikit-learn stops once the rate is at most 1e-6; these starting rates
+    reach 1e-6 exactly after 0, 1 and 2 divisions by 5.
+    """
+    from sklearn.neural_network import MLPClassifier
+
+    X, y = load_iris(return_X_y=True)
+    params = dict(
+        hidden_layer_sizes=(4,), solver="sgd", learning_rate="adaptive",
+        learning_rate_init=learning_rate_init, tol=10.0, n_iter_no_change=1,
+        max_iter=50, random_state=0,
+    )  # fmt: skip
+    ours = FFNClassifier(**params).fit(X, y)
+    theirs = MLPClassifier(**params).fit(X, y)
+    assert ours.n_iter_ == theirs.n_iter_ < 50
+    assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=1e-10)
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam", "lbfgs"])
+def test_epoch_times_are_durations_within_the_fits_wall_time(solver):
+    """Mutant: L-BFGS times an iteration as ``now / start`` (about 1), not a span."""
+    import time
+
+    X, y = load_iris(return_X_y=True)
+    est = FFNClassifier(
+        hidden_layer_sizes=(4,), solver=solver, max_iter=6, random_state=0
+    )
+    start = time.perf_counter()
+    est.fit(X, y)
+    wall = time.perf_counter() - start
+    assert len(est.epoch_times_) == est.n_iter_
+    assert all(t > 0 for t in est.epoch_times_)
+    assert sum(est.epoch_times_) <= wall

@@ -235,6 +235,14 @@ FAULTS: list[Fault] = [
        "return Xb[mask], Yb[mask], None if swb is None else swb[mask]",
        "return Xb[mask], Yb[mask], None if swb is None else swb[: int(mask.sum())]",
        "the early-stopping split across blocks pairs rows with the first weights"),
+    # -- found by the cosmic-ray sample (cosmic_ray_sample.py) ----------------------
+    _f("adaptive-stops-one-division-late", "skffnn/_solvers.py",
+       'self.lr_schedule == "adaptive" and self.learning_rate > 1e-6',
+       'self.lr_schedule == "adaptive" and self.learning_rate >= 1e-6',
+       "'adaptive' divides once more at a rate of exactly 1e-6 (sklearn stops)"),
+    _f("lbfgs-iteration-time-not-a-span", "skffnn/_solvers.py",
+       "times.append(now - clock[0])", "times.append(now / clock[0])",
+       "L-BFGS's epoch_times_ are ratios of clock readings, about 1 s each"),
     # -- arguments that no test set at a non-default value before issue 24 -------
     _f("adam-ignores-beta-1", "skffnn/_base.py",
        "self.learning_rate_init, self.beta_1, self.beta_2,",
