@@ -499,3 +499,35 @@ def test_epoch_times_are_durations_within_the_fits_wall_time(solver):
     assert len(est.epoch_times_) == est.n_iter_
     assert all(t > 0 for t in est.epoch_times_)
     assert sum(est.epoch_times_) <= wall
+
+
+def test_dask_fit_refuses_weight_on_one_class_as_in_memory(local_dask):
+    """Mutant: the weighted-classes check runs only when there are no weights."""
+    da = local_dask
+    rs = np.random.RandomState(0)
+    X = rs.normal(size=(100, 3))
+    y = (X[:, 0] > 0).astype(int)
+    sw = np.where(y == 1, 1.0, 0.0)  # every positive weight on class 1
+    chunks = (30, 30, 40)
+    est = FFNClassifier(max_iter=2, solver="lbfgs")
+    with pytest.raises(ValueError) as in_memory:
+        est.fit(X, y, sample_weight=sw)
+    with pytest.raises(ValueError) as on_dask:
+        est.fit(
+            da.from_array(X, chunks=(chunks, -1)), y, da.from_array(sw, chunks=chunks)
+        )
+    assert "Only one class has non-zero sample weight" in str(in_memory.value)
+    assert str(on_dask.value) == str(in_memory.value)
+
+
+def test_dask_prediction_error_names_the_block_and_its_rows(local_dask):
+    """Mutant: the last row of the block in the message as ``hi % 1`` (0)."""
+    da = local_dask
+    rs = np.random.RandomState(0)
+    X = rs.normal(size=(100, 3))
+    est = FFNClassifier(hidden_layer_sizes=(3,), max_iter=3, random_state=0)
+    est.fit(X, (X[:, 0] > 0).astype(int))
+    X[75, 1] = np.nan
+    lazy = est.predict(da.from_array(X, chunks=((30, 30, 40), -1)))
+    with pytest.raises(ValueError, match=r"^X's block 2 \(rows 60 to 99\): Input X"):
+        lazy.compute()
