@@ -348,7 +348,8 @@ def _run_tests(copy: Path, pytest_args: list[str], timeout: float):
 # oracle tests against scikit-learn, mpmath and closed forms) catch most
 # faults within seconds; the rest follow in name order, then the doctests.
 FIRST = (
-    "test_faults.py", "test_parity.py", "test_estimators.py", "test_heads.py",
+    "test_faults.py", "test_pinned_paths.py", "test_arguments.py",
+    "test_side_effects.py", "test_parity.py", "test_estimators.py", "test_heads.py",
     "test_network.py", "test_solvers.py", "test_functional.py", "test_lecture.py",
 )  # fmt: skip
 
