@@ -252,7 +252,9 @@ def test_network_arguments_change_what_it_computes():
     poisson = Network([4, 5, 2], loss="poisson")
     # the same scores through another link: exp
     assert_allclose(
-        poisson.predict(theta, X), np.exp(base.forward(theta, X)), rtol=1e-15
+        poisson.head.link(poisson.forward(theta, X)),
+        np.exp(base.forward(theta, X)),
+        rtol=1e-15,
     )
     f32 = Network([4, 5, 2], dtype=np.float32)
     assert f32.forward(theta.astype(np.float32), X.astype(np.float32)).dtype == (
