@@ -331,8 +331,8 @@ class BaseFFN(VersionStampMixin, _callbacks.CallbackSupport, BaseEstimator):
         kind = self._target_kind
         y = kind.check(y)
         target = kind.build(
-            [kind.summarize(y)], self, incremental=incremental,
-            first_pass=first_pass, classes=classes, y=y,
+            None, self, incremental=incremental, first_pass=first_pass,
+            classes=classes, y=y,
         )  # fmt: skip
         Y = target.encode(y, X.dtype)
         sw = target.weights(y, checked_sample_weight(sample_weight, X), X.dtype)

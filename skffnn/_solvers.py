@@ -299,8 +299,9 @@ def finite_start(loss, grad: np.ndarray) -> bool:
     first SGD step) comes from unscaled data (X of 1e200: the log-loss stays
     finite, so nothing else would say so), which the estimator names.
     """
+    # einsum's own loop, not BLAS's dot: no BLAS threads to wake for one check.
     with np.errstate(over="ignore", invalid="ignore"):
-        return bool(np.isfinite(loss) and np.isfinite(np.dot(grad, grad)))
+        return bool(np.isfinite(loss) and np.isfinite(np.einsum("i,i", grad, grad)))
 
 
 class NonFiniteStart(FloatingPointError):

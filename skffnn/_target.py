@@ -79,7 +79,10 @@ class ClassTarget:
     def build(
         cls, summaries, estimator, *, incremental, first_pass, classes=None, y=None
     ):
-        """The encoder of this call, from the blocks' summaries (one in memory).
+        """The encoder of this call, from the blocks' summaries, or from y itself.
+
+        In memory ``y`` is given (and ``summaries`` may be None: counting
+        the classes is only needed for class_weight='balanced').
 
         A fresh fit defines the classes; a warm start must see the same ones;
         ``partial_fit`` takes them from ``classes`` on its first call and
@@ -98,7 +101,7 @@ class ClassTarget:
         if incremental:
             probe = SimpleNamespace(classes_=previous)
             if _check_partial_fit_first_call(probe, classes):
-                multilabel = summaries[0]["ndim"] == 2
+                multilabel = stand_in.ndim == 2
                 binarizer = LabelBinarizer().fit(
                     stand_in if multilabel else probe.classes_
                 )
@@ -106,12 +109,12 @@ class ClassTarget:
                 return cls._with_weights(binarizer, probe.classes_, class_weight)
         elif first_pass:
             binarizer = LabelBinarizer().fit(stand_in)
-            counts = _counts(summaries, binarizer.classes_)
+            counts = _balanced_counts(class_weight, summaries, y, binarizer.classes_)
             return cls._with_weights(
                 binarizer, binarizer.classes_, class_weight, counts
             )
         _check_labels(unique_labels(stand_in), previous, warm_start=not incremental)
-        counts = _counts(summaries, previous)
+        counts = _balanced_counts(class_weight, summaries, y, previous)
         return cls._with_weights(
             estimator._label_binarizer, previous, class_weight, counts
         )
@@ -208,6 +211,8 @@ class RegressionTarget:
     def build(
         cls, summaries, estimator, *, incremental, first_pass, classes=None, y=None
     ):
+        if summaries is None:
+            summaries = [cls.summarize(y)]
         return cls(summaries[0]["columns"], estimator.loss)
 
     stratifies = False
@@ -245,6 +250,15 @@ def _labels_stand_in(summaries):
             )
     k = summaries[0]["columns"]
     return np.array([[0] * k, [1] * k])
+
+
+def _balanced_counts(class_weight, summaries, y, classes):
+    """Rows per class for class_weight='balanced' (else None: not counted)."""
+    if class_weight != "balanced":
+        return None
+    if summaries is None:
+        summaries = [ClassTarget.summarize(y)]
+    return _counts(summaries, classes)
 
 
 def _counts(summaries, classes):

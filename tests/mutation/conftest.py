@@ -1,3 +1,3 @@
 """Keeps pytest from importing the fault-planting script as a test or doctest module."""
 
-collect_ignore = ["plant_faults.py"]
+collect_ignore = ["plant_faults.py", "cosmic_ray_sample.py"]
