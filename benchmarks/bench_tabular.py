@@ -211,7 +211,8 @@ def report(rows: list[dict], models: list[str], datasets: list[str]) -> str:
     common = [d for d in datasets if all((m, d) in mean for m in models)]
     lines.append(f"\n### overall ({len(common)} datasets every model finished)\n")
     lines.append(
-        "| model | shifted geo-mean error | mean rank | total fit s | wins vs sklearn_mlp |"
+        "| model | shifted geo-mean error | mean rank | total fit s "
+        "| wins vs sklearn_mlp |"
     )
     lines.append("|---|---|---|---|---|")
     ranks = {m: [] for m in models}
@@ -277,7 +278,8 @@ def main(argv=None) -> None:
     for r in gen:
         rows.append(r)
         print(
-            f"[{time.perf_counter() - t0:7.1f}s] {r['model'][:30]:30s} {r['dataset']:10s}"
+            f"[{time.perf_counter() - t0:7.1f}s] {r['model'][:30]:30s} "
+            f"{r['dataset']:10s}"
             f" fold {r['fold']} error {r['error']:.4f} fit {r['fit_s']:.2f}s",
             file=sys.stderr,
             flush=True,
@@ -292,7 +294,8 @@ def main(argv=None) -> None:
     header = [
         "# bench_tabular.py",
         f"command: {' '.join(sys.argv)}",
-        f"date: {time.strftime('%Y-%m-%d %H:%M:%S %Z')}, wall {time.perf_counter() - t0:.0f} s",
+        f"date: {time.strftime('%Y-%m-%d %H:%M:%S %Z')}, "
+        f"wall {time.perf_counter() - t0:.0f} s",
         f"python {platform.python_version()}, numpy {np.__version__}, "
         f"scikit-learn {sklearn.__version__}, skffnn {skffnn.__version__}",
         "BLAS: "
@@ -300,7 +303,8 @@ def main(argv=None) -> None:
             f"{i.get('internal_api')} {i.get('version')} {i.get('architecture')}"
             for i in threadpool_info()
         ),
-        f"{args.folds}-fold CV, seed {args.seed}, 1 BLAS thread per fit, {args.jobs} fits "
+        f"{args.folds}-fold CV, seed {args.seed}, 1 BLAS thread per fit, "
+        f"{args.jobs} fits "
         "in parallel on a shared 2-core machine (other jobs running: fit seconds are "
         "comparable only within this run)",
     ]

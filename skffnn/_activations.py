@@ -20,6 +20,8 @@ factor of every layer (:func:`glorot_factors`), the one initialisation rule.
 from __future__ import annotations
 
 import functools
+import threading
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -149,6 +151,74 @@ ACTIVATIONS: dict[str, Gate] = {
 }
 # 'sigmoid' is the lecture's name, 'logistic' scikit-learn's: both are accepted.
 ACTIVATIONS["sigmoid"] = ACTIVATIONS["logistic"]
+
+
+# -- SELU and Mish (issue 21), one self-contained block ----------------------------
+# SELU (Klambauer et al. 2017): f(z) = l z for z > 0, l a (e^z - 1) otherwise. Its
+# local gradient is a function of the output: l for a > 0, a + l a otherwise.
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def _selu_forward(z: np.ndarray, *, out: np.ndarray) -> np.ndarray:
+    """``l z`` for ``z > 0``, ``l a expm1(z)`` otherwise, into ``out``."""
+    neg = np.expm1(np.minimum(z, 0))
+    neg *= z.dtype.type(_SELU_SCALE * _SELU_ALPHA)
+    np.multiply(z, z.dtype.type(_SELU_SCALE), out=out)
+    np.copyto(out, neg, where=out <= 0)
+    return out
+
+
+def _selu_backward(upstream: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """``f'(z)`` from the output: ``l`` where ``a > 0``, else ``a + l alpha``."""
+    neg = a + a.dtype.type(_SELU_SCALE * _SELU_ALPHA)
+    local = np.where(a > 0, a.dtype.type(_SELU_SCALE), neg)
+    return np.multiply(upstream, local, out=upstream)
+
+
+# Mish (Misra 2019): f(z) = z tanh(softplus(z)). It is not monotone, so f'(z)
+# is not a function of the output: the forward keeps a copy of its input for
+# the backward, keyed by the output buffer (which the network hands back to
+# the backward), per thread, the last few only.
+_MISH_KEPT = 8
+_mish_inputs = threading.local()
+
+
+def _mish_tanh_softplus(z: np.ndarray) -> np.ndarray:
+    # tanh(softplus(z)) = e (e + 2) / (e (e + 2) + 2), e = exp(z); 1 for z >= 20
+    e = np.exp(np.minimum(z, 20))
+    e *= e + 2
+    return np.where(z < 20, e / (e + 2), 1)
+
+
+def _mish_forward(z: np.ndarray, *, out: np.ndarray) -> np.ndarray:
+    """``z tanh(softplus(z))`` into ``out``; the input is kept for the backward."""
+    kept = getattr(_mish_inputs, "d", None)
+    if kept is None:
+        kept = _mish_inputs.d = {}
+    saved = z.copy()
+    np.multiply(saved, _mish_tanh_softplus(saved), out=out)
+    kept.pop(id(out), None)
+    kept[id(out)] = (weakref.ref(out), saved)
+    while len(kept) > _MISH_KEPT:
+        kept.pop(next(iter(kept)))
+    return out
+
+
+def _mish_backward(upstream: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """``f'(z) = t + z sigmoid(z) (1 - t^2)``, ``t = tanh(softplus(z))``, kept ``z``."""
+    ref, z = getattr(_mish_inputs, "d", {}).pop(id(a), (None, None))
+    if ref is None or ref() is not a:
+        raise RuntimeError(
+            "Mish's backward needs its forward's input: run forward first."
+        )
+    t = _mish_tanh_softplus(z)
+    local = z * F.sigmoid(z) * (1 - t * t) + t
+    return np.multiply(upstream, local, out=upstream)
+
+
+ACTIVATIONS["selu"] = Gate("selu", _selu_forward, _selu_backward)
+ACTIVATIONS["mish"] = Gate("mish", _mish_forward, _mish_backward)
 
 
 def get_gate(name: str) -> Gate:

@@ -1,4 +1,4 @@
-"""TabularFFNClassifier / TabularFFNRegressor: scikit-learn's checks at defaults and use."""
+"""TabularFFNClassifier / TabularFFNRegressor: scikit-learn's checks and use."""
 
 import pickle
 
@@ -122,7 +122,7 @@ def test_bad_input_errors_name_the_problem(kind):
         Est(**FAST).fit(bad, y)
     strings = X.astype(str).astype(object)
     strings[0, 0] = "a"
-    with pytest.raises(ValueError, match="string|convert"):
+    with pytest.raises(ValueError, match=r"string|convert"):
         Est(**FAST).fit(strings, y)
 
 

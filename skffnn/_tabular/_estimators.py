@@ -7,6 +7,7 @@ heads live here; the network's gates are in ``_gates``/``_net``.
 
 from __future__ import annotations
 
+import functools
 from numbers import Integral, Real
 
 import numpy as np
@@ -81,9 +82,9 @@ class _BaseTabular(VersionStampMixin, _callbacks.CallbackSupport, BaseEstimator)
         )
 
     def _validation_split(self, n, y_strat, rng):
-        """Indices of the training and the held-out rows (all rows and none when too few)."""
+        """Training and held-out row indices (all rows and none when too few)."""
         idx = np.arange(n)
-        n_val = int(round(self.validation_fraction * n))
+        n_val = round(self.validation_fraction * n)
         if self.validation_fraction == 0 or n_val < 2 or n - n_val < 2:
             return idx, idx[:0]
         strat = y_strat
@@ -158,7 +159,7 @@ class _BaseTabular(VersionStampMixin, _callbacks.CallbackSupport, BaseEstimator)
             blas_threads(largest_gemm(bs * self.n_ensemble, units)),
         ):
             for epoch in range(self.max_iter):
-                watch.iteration_begin(lambda: self._recon(net, theta, epoch))
+                watch.iteration_begin(functools.partial(self._recon, net, theta, epoch))
                 perm = rng.permutation(n_tr)
                 epoch_loss, epoch_w = 0.0, 0.0
                 for b in range(steps_per_epoch):
@@ -206,7 +207,7 @@ class _BaseTabular(VersionStampMixin, _callbacks.CallbackSupport, BaseEstimator)
                     if key <= best:  # the last of equally good epochs (RealMLP)
                         best, best_theta, best_epoch = key, theta.copy(), epoch + 1
                 stop = watch.iteration_end(
-                    lambda: self._recon(net, theta, epoch + 1),
+                    functools.partial(self._recon, net, theta, epoch + 1),
                     loss=self.loss_curve_[-1],
                 )
                 if stop:
@@ -278,7 +279,8 @@ _COMMON_DOC = """
         Output width per feature of the embedding's linear map (plus ``x``).
     embedding_sigma : float, default=0.1
         Standard deviation of the embedding's initial frequencies (RealMLP).
-    preprocessing : {"robust_smooth_clip", "robust"} or None, default="robust_smooth_clip"
+    preprocessing : {"robust_smooth_clip", "robust"} or None, \
+            default="robust_smooth_clip"
         Inside the estimator: median/IQR scaling, then smooth clipping
         ``x / sqrt(1 + (x/3)^2)`` (:class:`RobustSmoothClipScaler`; RealMLP),
         so raw features with outliers need no scaler in front.
@@ -301,12 +303,14 @@ _COMMON_DOC = """
     weight_decay : float, default=0.0
         Decoupled weight decay ``theta -= lr_t wd_t theta`` on the weights
         (not biases, scales or embeddings; Loshchilov & Hutter 2019).
-    weight_decay_schedule : {"flat_cos", "constant", "coslog4", "cosine_warmup"}, default="flat_cos"
+    weight_decay_schedule : {"flat_cos", "constant", "coslog4", "cosine_warmup"}, \
+            default="flat_cos"
         Schedule of the weight decay (RealMLP: constant, then cosine to 0 in
         the second half).
     dropout : float, default=0.0
         Dropout probability after each hidden activation (Srivastava et al. 2014).
-    dropout_schedule : {"flat_cos", "constant", "coslog4", "cosine_warmup"}, default="flat_cos"
+    dropout_schedule : {"flat_cos", "constant", "coslog4", "cosine_warmup"}, \
+            default="flat_cos"
         Schedule of the dropout probability (RealMLP's flat_cos).
     batch_size : int, default=256
         Rows per Adam step (capped at the training rows).
@@ -516,7 +520,7 @@ class TabularFFNClassifier(ClassifierMixin, _BaseTabular):
             del self._y_for_callbacks
 
     def _loss_and_seed(self, out, Y, w):
-        """Mean over members of the weighted cross-entropy; its gradient ``(k, n, C)``."""
+        """Members' mean weighted cross-entropy; its gradient ``(k, n, C)``."""
         k = out.shape[0]
         eps = self.label_smoothing
         target = Y if eps == 0 else (1 - eps) * Y + eps / Y.shape[1]

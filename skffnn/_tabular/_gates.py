@@ -61,7 +61,7 @@ def _selu_grad(z):
 
 
 def _mish(z):
-    # tanh(softplus(z)) = ((1 + e^z)^2 - 1) / ((1 + e^z)^2 + 1) = e(e + 2) / (e(e + 2) + 2)
+    # tanh(softplus(z)) = ((1+e)^2 - 1) / ((1+e)^2 + 1) = e(e+2) / (e(e+2) + 2), e = e^z
     e = np.exp(np.minimum(z, 20))
     return z * np.where(z < 20, e * (e + 2) / (e * (e + 2) + 2), 1.0)
 
@@ -116,7 +116,7 @@ def parametric_backward(upstream, cache):
 
 # -- NTK-parametrised affine gate (Jacot et al. 2018; RealMLP's weight scaling) -------
 def linear_forward(x, W, b):
-    """``x @ W / sqrt(fan_in) + b``: weights start N(0, 1), the scale is in the forward."""
+    """``x @ W / sqrt(fan_in) + b``: weights start N(0, 1), the scale in the forward."""
     c = x.dtype.type(1.0 / np.sqrt(W.shape[-2]))
     return (x @ W) * c + b, (x, W, c)
 
@@ -177,7 +177,7 @@ def periodic_forward(x, w, b, V, c):
 
 
 def periodic_backward(upstream, cache):
-    """Linear gate per feature, then ``d cos(u) / du = -sin(u)``, then the mul gate ``w x``."""
+    """Linear gate per feature, ``d cos(u)/du = -sin(u)``, then the mul gate ``w x``."""
     x, w, u, cos, V = cache
     n, d = x.shape
     g = upstream.reshape(n, d, -1)

@@ -102,7 +102,7 @@ class TabularNet:
         return np.concatenate(parts)
 
     def init(self, rng, embedding_sigma):
-        """Initial parameters: N(0, 1) weights (NTK), zero head and biases, s = 1, r = +-1."""
+        """Initial parameters: N(0, 1) weights, zero head and biases, s = 1, r = +-1."""
         theta = np.zeros(self.n_params, self.dtype)
         p = self.views(theta)
         if self.embedding == "pbld":
@@ -123,7 +123,7 @@ class TabularNet:
 
     # -- forward --------------------------------------------------------------------
     def forward(self, theta, X, *, rng=None, dropout=0.0):
-        """Outputs of every member ``(k, n, n_outputs)``, and the caches for backward."""
+        """Every member's outputs ``(k, n, n_outputs)``, and the caches for backward."""
         p = self.views(theta)
         caches = {}
         h = X
@@ -146,7 +146,7 @@ class TabularNet:
         return out, caches
 
     def backward(self, theta, grad_out, caches):
-        """The gradient with respect to ``theta`` from ``dL/d outputs`` ``(k, n, o)``."""
+        """The gradient with respect to ``theta`` from ``dL/d outputs`` (k, n, o)."""
         p = self.views(theta)
         grad = np.zeros_like(theta)
         gp = self.views(grad)
