@@ -227,3 +227,23 @@ def test_unknown_lr_factor_group_is_named():
     X, y, _ = _data("clf")
     with pytest.raises(ValueError, match="lr_factors has unknown groups"):
         TabularFFNClassifier(**FAST, lr_factors={"weights": 2}).fit(X, y)
+
+
+def test_callbacks_see_one_task_per_epoch_and_can_score_the_model():
+    callback = pytest.importorskip("sklearn.callback")
+    X, y = load_iris(return_X_y=True)
+    monitor = callback.ScoringMonitor(scoring="accuracy")
+    clf = TabularFFNClassifier(**FAST, random_state=0).set_callbacks(monitor)
+    clf.fit(X, y)
+    rows = monitor.get_logs().data
+    assert len(rows) == 1 + clf.n_iter_
+    assert rows[0]["accuracy"] == clf.score(X, y)
+
+
+def test_progress_bar_runs_to_the_end():
+    pytest.importorskip("sklearn.callback")
+    from skffnn import ProgressBar
+
+    X, y = load_iris(return_X_y=True)
+    clf = TabularFFNClassifier(**FAST, random_state=0).set_callbacks(ProgressBar())
+    assert clf.fit(X, y).n_iter_ == FAST["max_iter"]

@@ -319,7 +319,9 @@ _COMMON_DOC = """
         the best one on the held-out split is restored at the end.
     validation_fraction : float, default=0.2
         Share of the rows held out to choose the best epoch (0: keep the
-        last epoch; also when the data are too few to split).
+        last epoch; also when the data are too few to split)."""
+
+_TAIL_DOC = """
     dtype : {"float32", "float64"}, default="float32"
         Precision of training and prediction: float32 is about twice as fast
         and measured as accurate here.
@@ -380,7 +382,9 @@ class TabularFFNClassifier(ClassifierMixin, _BaseTabular):
         it helps accuracy a little but costs log-loss, so it is off by default.
     selection : {"error", "log_loss"}, default="log_loss"
         What chooses the restored epoch on the held-out split: the
-        classification error (ties broken by log-loss), or the log-loss.
+        classification error (ties broken by log-loss), or the log-loss."""
+        + _TAIL_DOC
+        + """
 
     Attributes
     ----------
@@ -484,6 +488,7 @@ class TabularFFNClassifier(ClassifierMixin, _BaseTabular):
         Returns
         -------
         self : TabularFFNClassifier
+            The fitted classifier.
         """
         X, y = validate_data(
             self,
@@ -551,10 +556,12 @@ class TabularFFNClassifier(ClassifierMixin, _BaseTabular):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Input rows.
 
         Returns
         -------
         proba : ndarray of shape (n_samples, n_classes)
+            Probability of each class (columns in ``classes_`` order).
         """
         check_is_fitted(self)
         proba = self._proba_from_raw(self._raw_outputs(self._preprocess(X)))
@@ -566,10 +573,12 @@ class TabularFFNClassifier(ClassifierMixin, _BaseTabular):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Input rows.
 
         Returns
         -------
         log_proba : ndarray of shape (n_samples, n_classes)
+            Log-probability of each class.
         """
         with np.errstate(divide="ignore"):
             return np.log(self.predict_proba(X))
@@ -580,10 +589,12 @@ class TabularFFNClassifier(ClassifierMixin, _BaseTabular):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Input rows.
 
         Returns
         -------
         y : ndarray of shape (n_samples,)
+            The predicted class labels.
         """
         proba = self.predict_proba(X)
         return self.classes_[np.argmax(proba, axis=1)]
@@ -610,7 +621,9 @@ class TabularFFNRegressor(RegressorMixin, _BaseTabular):
         + """
     clip_predictions : bool, default=True
         Clip predictions to the range of the training targets (RealMLP):
-        an MLP extrapolates linearly, and rarely well.
+        an MLP extrapolates linearly, and rarely well."""
+        + _TAIL_DOC
+        + """
 
     Attributes
     ----------
@@ -714,6 +727,7 @@ class TabularFFNRegressor(RegressorMixin, _BaseTabular):
         Returns
         -------
         self : TabularFFNRegressor
+            The fitted regressor.
         """
         X, y = validate_data(
             self,
@@ -769,10 +783,12 @@ class TabularFFNRegressor(RegressorMixin, _BaseTabular):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Input rows.
 
         Returns
         -------
         y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            The predicted targets.
         """
         check_is_fitted(self)
         pred = self._raw_outputs(self._preprocess(X)).mean(0).astype(np.float64)

@@ -101,14 +101,18 @@ ACTIVATION_FNS = {
 
 # -- parametric activation x + alpha (f(x) - x) (RealMLP) -----------------------------
 def parametric_forward(z, alpha, name):
-    """``a = z + alpha * (f(z) - z)``, one ``alpha`` per unit (``alpha = 1``: ``f``)."""
+    """``a = z + alpha * (f(z) - z)``, one ``alpha`` per unit (None: ``f`` itself)."""
     f = ACTIVATION_FNS[name][0](z)
+    if alpha is None:  # not parametric: the activation itself (alpha = 1)
+        return f, (z, f, alpha, name)
     return z + alpha * (f - z), (z, f, alpha, name)
 
 
 def parametric_backward(upstream, cache):
     """``da/dz = 1 + alpha (f'(z) - 1)``; ``da/dalpha = f(z) - z`` summed over rows."""
     z, f, alpha, name = cache
+    if alpha is None:
+        return upstream * ACTIVATION_FNS[name][1](z), None
     dz = upstream * (1 + alpha * (ACTIVATION_FNS[name][1](z) - 1))
     dalpha = (upstream * (f - z)).reshape(-1, z.shape[-1]).sum(0)
     return dz, dalpha

@@ -137,7 +137,7 @@ class TabularNet:
         a = h.reshape(k * n, -1)
         for i, _ in enumerate(self.hidden):
             z, caches[f"lin{i}"] = G.linear_forward(a, p[f"W{i}"], p[f"b{i}"])
-            alpha = p[f"alpha{i}"] if self.parametric else self.dtype.type(1)
+            alpha = p[f"alpha{i}"] if self.parametric else None
             a, caches[f"act{i}"] = G.parametric_forward(z, alpha, self.activation)
             if rng is not None and dropout > 0:
                 a, caches[f"drop{i}"] = G.dropout_forward(a, dropout, rng)

@@ -68,11 +68,14 @@ class RobustSmoothClipScaler(
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Input rows.
         y : ignored
+            Not used; present for the scikit-learn API.
 
         Returns
         -------
         self : RobustSmoothClipScaler
+            The fitted transformer.
         """
         self._validate_params()
         X = validate_data(self, X, dtype=[np.float64, np.float32])
@@ -92,10 +95,12 @@ class RobustSmoothClipScaler(
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Input rows.
 
         Returns
         -------
         X_new : ndarray of shape (n_samples, n_features)
+            The scaled, smoothly clipped rows.
         """
         check_is_fitted(self)
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
@@ -110,10 +115,12 @@ class RobustSmoothClipScaler(
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Input rows.
 
         Returns
         -------
         grad : ndarray of shape (n_samples, n_features)
+            ``d transform(X) / dX``, elementwise.
         """
         check_is_fitted(self)
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
