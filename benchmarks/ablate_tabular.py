@@ -43,13 +43,15 @@ CONFIGS = {
     "dropout 0.15": {"dropout": 0.15},
     "weight decay 0.02": {"weight_decay": 0.02},
     "label smoothing 0.1": {"label_smoothing": 0.1},
-    "select on error": {"selection": "error"},
+    "select on log-loss": {"selection": "log_loss"},
     "no best epoch": {"validation_fraction": 0.0},
     "3 x 256": {"hidden_layer_sizes": (256, 256, 256)},
     "256 epochs": {"max_iter": 256},
     "float64": {"dtype": "float64"},
 }
-CLF_ONLY = {"label smoothing 0.1", "select on error"}
+CLF_ONLY = {"label smoothing 0.1", "select on log-loss"}
+#: The anchors, on the same inner split, for reference.
+ANCHORS = ("hgb", "sklearn_mlp", "realmlp_td_s")
 
 
 def run_config(name: str, params: dict, dataset: str) -> dict:
@@ -66,9 +68,11 @@ def run_config(name: str, params: dict, dataset: str) -> dict:
     Xtr, Xva, ytr, yva = train_test_split(
         X, y, test_size=0.2, random_state=1, stratify=y if clf else None
     )
-    est = (TabularFFNClassifier if clf else TabularFFNRegressor)(
-        random_state=0, **params
-    )
+    if name in ANCHORS:
+        est = B.make_model(name, clf, 0)
+    else:
+        cls = TabularFFNClassifier if clf else TabularFFNRegressor
+        est = cls(random_state=0, **params)
     with threadpool_limits(1), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         t0 = time.perf_counter()
@@ -93,7 +97,9 @@ def main(argv=None) -> None:
     p.add_argument("--out", default=None)
     p.add_argument("--extra", default=None, help='JSON {"name": {params}} to add')
     args = p.parse_args(argv)
-    configs = {c: CONFIGS[c] for c in args.configs.split(",") if c}
+    configs = {
+        c: CONFIGS.get(c, {}) for c in args.configs.split(",") if c
+    }  # an anchor's name runs the anchor
     if args.extra:
         configs.update(json.loads(args.extra))
     datasets = args.datasets.split(",")

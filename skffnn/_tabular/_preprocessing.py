@@ -47,11 +47,12 @@ class RobustSmoothClipScaler(
     --------
     >>> import numpy as np
     >>> from skffnn import RobustSmoothClipScaler
-    >>> X = np.array([[1.0, 5.0], [2.0, 5.0], [3.0, 5.0], [100.0, 5.0]])
-    >>> RobustSmoothClipScaler().fit_transform(X).round(2)
-    array([[-1.14,  0.  ],
-           [-0.4 ,  0.  ],
-           [ 0.4 ,  0.  ],
+    >>> X = np.array([[1.0, 5.0], [2.0, 5.0], [3.0, 5.0], [4.0, 5.0], [100.0, 5.0]])
+    >>> RobustSmoothClipScaler().fit_transform(X).round(2)  # outlier -> below 3
+    array([[-0.95,  0.  ],
+           [-0.49,  0.  ],
+           [ 0.  ,  0.  ],
+           [ 0.49,  0.  ],
            [ 2.99,  0.  ]])
     """
 
