@@ -247,3 +247,15 @@ def test_progress_bar_runs_to_the_end():
     X, y = load_iris(return_X_y=True)
     clf = TabularFFNClassifier(**FAST, random_state=0).set_callbacks(ProgressBar())
     assert clf.fit(X, y).n_iter_ == FAST["max_iter"]
+
+
+@pytest.mark.parametrize("kind", ["clf", "reg"])
+def test_a_diverged_fit_raises_and_leaves_the_fitted_model_as_it_was(kind):
+    X, y, Est = _data(kind)
+    est = Est(**FAST, random_state=0).fit(X, y)
+    before, params = est.predict(X), est.params_.copy()
+    est.set_params(learning_rate=1e38)  # float32 overflows
+    with pytest.raises(ValueError, match="diverged"):
+        est.fit(X, y)
+    np.testing.assert_array_equal(est.params_, params)
+    np.testing.assert_array_equal(est.predict(X), before)

@@ -40,6 +40,22 @@ DEFAULT_LR_FACTORS = {
 }
 
 
+def _rollback(method):
+    """A failed ``fit`` leaves the estimator exactly as it was before the call."""
+
+    @functools.wraps(method)
+    def guarded(self, *args, **kwargs):
+        saved = dict(self.__dict__)
+        try:
+            return method(self, *args, **kwargs)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(saved)
+            raise
+
+    return guarded
+
+
 def _log_softmax(z):
     z = z - z.max(-1, keepdims=True)
     return z - np.log(np.exp(z).sum(-1, keepdims=True))
@@ -155,7 +171,7 @@ class _BaseTabular(VersionStampMixin, _callbacks.CallbackSupport, BaseEstimator)
         Xtr, Ytr, swtr = Xp[tr], Y[tr], sw[tr]
         units = [net.input_width, *self.hidden_layer_sizes, Y.shape[1]]
         with (
-            np.errstate(over="ignore", under="ignore"),
+            np.errstate(all="ignore"),  # divergence is checked after each epoch
             blas_threads(largest_gemm(bs * self.n_ensemble, units)),
         ):
             for epoch in range(self.max_iter):
@@ -195,9 +211,10 @@ class _BaseTabular(VersionStampMixin, _callbacks.CallbackSupport, BaseEstimator)
                     ws = float(w.sum())
                     epoch_loss += loss * ws
                     epoch_w += ws
-                if not np.all(np.isfinite(theta)):
+                if not (np.isfinite(epoch_loss) and np.all(np.isfinite(theta))):
                     raise ValueError(
-                        "Training diverged: the parameters became non-finite; lower "
+                        "Training diverged: the loss or the parameters became "
+                        "non-finite; lower "
                         f"learning_rate (now {self.learning_rate})."
                     )
                 self.loss_curve_.append(epoch_loss / max(epoch_w, 1e-300))
@@ -476,6 +493,7 @@ class TabularFFNClassifier(ClassifierMixin, _BaseTabular):
 
     @_fit_context(prefer_skip_nested_validation=True)
     @_callbacks.with_callbacks
+    @_rollback
     def fit(self, X, y, sample_weight=None):
         """Fit the model to ``X`` and class labels ``y``.
 
@@ -715,6 +733,7 @@ class TabularFFNRegressor(RegressorMixin, _BaseTabular):
 
     @_fit_context(prefer_skip_nested_validation=True)
     @_callbacks.with_callbacks
+    @_rollback
     def fit(self, X, y, sample_weight=None):
         """Fit the model to ``X`` and targets ``y``.
 
