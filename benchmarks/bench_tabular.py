@@ -213,7 +213,8 @@ def report(rows: list[dict], models: list[str], datasets: list[str]) -> str:
     n_folds = max(len(v) for v in agg.values())
     done = {k for k, v in agg.items() if len(v) == n_folds}
     common = [d for d in datasets if all((m, d) in done for m in models)]
-    lines += _overall(models, common, mean, agg, short)
+    if common:
+        lines += _overall(models, common, mean, agg, short)
     complete = [m for m in models if all((m, d) in done for d in datasets)]
     if complete != models and len(complete) > 1:
         lines += _overall(complete, datasets, mean, agg, short)
