@@ -37,6 +37,7 @@ def test_mish_backward_without_its_forward_is_an_error():
         ACTIVATIONS["mish"].backward(np.ones(3), np.ones(3))
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 @pytest.mark.parametrize("Est", [FFNClassifier, FFNRegressor])
 @pytest.mark.parametrize("name", ["selu", "mish"])
 @pytest.mark.parametrize("solver", ["adam", "lbfgs"])
