@@ -13,6 +13,7 @@ from . import functional, gates, model_selection, network, utils
 from ._callbacks import ProgressBar
 from ._classes import FFNClassifier, FFNRegressor
 from ._persistence import SkffnnVersionWarning
+from ._tabular import RobustSmoothClipScaler, TabularFFNClassifier, TabularFFNRegressor
 from ._training import DivergenceWarning
 
 __all__ = [
@@ -20,7 +21,10 @@ __all__ = [
     "FFNClassifier",
     "FFNRegressor",
     "ProgressBar",
+    "RobustSmoothClipScaler",
     "SkffnnVersionWarning",
+    "TabularFFNClassifier",
+    "TabularFFNRegressor",
     "__version__",
     "functional",
     "gates",

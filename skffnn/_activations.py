@@ -27,6 +27,8 @@ needed to read a gate. This module also owns what follows from the
 from __future__ import annotations
 
 import functools
+import threading
+import weakref
 from collections.abc import Sequence
 
 import numpy as np
@@ -259,6 +261,103 @@ def _max_with_zero(z: np.ndarray) -> np.ndarray:
         hi = min(lo + _ZEROS_BLOCK, flat.size)
         np.maximum(flat[lo:hi], zeros[: hi - lo], out=flat[lo:hi])
     return z
+
+
+# -- SELU and Mish (issue 21: the tabular recipe's activations) --------------------
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+class Selu(Gate):
+    """``a = l z`` for ``z > 0``, ``l alpha (e^z - 1)`` otherwise; local gradient
+    ``l`` where ``a > 0``, ``a + l alpha`` otherwise (Klambauer et al. 2017)."""
+
+    name = "selu"
+
+    def forward(self, z):
+        neg = np.expm1(np.minimum(z, 0))  # e^z - 1 without overflow for z > 0
+        neg *= z.dtype.type(_SELU_SCALE * _SELU_ALPHA)
+        np.multiply(z, z.dtype.type(_SELU_SCALE), out=z)
+        np.copyto(z, neg, where=z <= 0)
+        return z
+
+    def local_gradient(self, a):
+        neg = a + a.dtype.type(_SELU_SCALE * _SELU_ALPHA)
+        return np.where(a > 0, a.dtype.type(_SELU_SCALE), neg)
+
+    def xp_forward(self, z, xp):
+        neg = _SELU_SCALE * _SELU_ALPHA * xp.expm1(xp.minimum(z, xp.zeros_like(z)))
+        return xp.where(z > 0, _SELU_SCALE * z, neg)
+
+    def xp_local_gradient(self, a, xp):
+        return xp.where(
+            a > 0, xp.full_like(a, _SELU_SCALE), a + _SELU_SCALE * _SELU_ALPHA
+        )
+
+
+class Mish(Gate):
+    """``a = z t``, ``t = tanh(softplus(z))``; local gradient
+    ``t + z sigmoid(z) (1 - t^2)`` (Misra 2019).
+
+    Mish is not monotone, so its local gradient is no function of the output:
+    the forward keeps a copy of its input for the backward, keyed by the
+    output array that the network hands back to :meth:`local_gradient` (per
+    thread, the last few only).
+    """
+
+    name = "mish"
+    _KEPT = 8
+    _inputs = threading.local()
+
+    def forward(self, z):
+        saved = z.copy()
+        np.multiply(saved, _tanh_softplus(saved, np), out=z)
+        self._keep(z, saved)
+        return z
+
+    def local_gradient(self, a):
+        z = self._kept(a)
+        t = _tanh_softplus(z, np)
+        return z * F.sigmoid(z) * (1 - t * t) + t
+
+    def xp_forward(self, z, xp):
+        a = z * _tanh_softplus(z, xp)
+        self._keep(a, z)
+        return a
+
+    def xp_local_gradient(self, a, xp):
+        z = self._kept(a)
+        t = _tanh_softplus(z, xp)
+        return z * F._xp_sigmoid(z, xp) * (1 - t * t) + t
+
+    def _keep(self, a, z) -> None:
+        kept = self._inputs.__dict__.setdefault("d", {})
+        kept.pop(id(a), None)
+        kept[id(a)] = (weakref.ref(a), z)
+        while len(kept) > self._KEPT:
+            kept.pop(next(iter(kept)))
+
+    def _kept(self, a):
+        ref, z = self._inputs.__dict__.get("d", {}).pop(id(a), (None, None))
+        if ref is None or ref() is not a:
+            raise RuntimeError(
+                "Mish's backward needs its forward's input: run forward first."
+            )
+        return z
+
+
+def _tanh_softplus(z, xp):
+    """``tanh(softplus(z)) = e (e + 2) / (e (e + 2) + 2)``, ``e = exp(z)``.
+
+    1 for ``z >= 20``, where ``e (e + 2)`` would overflow in float32 soon after.
+    """
+    e = xp.exp(xp.minimum(z, xp.full_like(z, 20)))
+    e = e * (e + 2)
+    return xp.where(z < 20, e / (e + 2), xp.ones_like(z))
+
+
+ACTIVATIONS["selu"] = Selu()
+ACTIVATIONS["mish"] = Mish()
 
 
 def get_gate(name: str) -> Gate:

@@ -403,6 +403,8 @@ update_registered_converter(
     parser=_parse_regressor,
 )
 
+# The Tabular estimators' converters (issue 21) live in their own module.
+from ._tabular import _onnx as _tabular_onnx  # noqa: E402, F401
 
 # --------------------------------------------------------------------------
 # The shortcut

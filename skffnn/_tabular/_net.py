@@ -1,0 +1,174 @@
+"""The tabular network: the gates of ``_gates`` composed, forward and backward.
+
+One flat float vector holds every parameter (so that Adam, the learning-rate
+factors and weight decay are a few vector operations); ``views`` are named
+slices of it. The graph, for ``k`` ensemble members sharing every weight but
+the input scaling and the head (TabM-mini):
+
+    x -> [periodic embedding] -> scale s -> copy k times, member scale r_i
+      -> (linear -> parametric activation -> dropout) x L -> head_i -> output_i
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import _gates as G
+
+__all__ = ["TabularNet"]
+
+
+class TabularNet:
+    """Shapes, parameter layout and the forward/backward pass of the tabular MLP.
+
+    Parameters
+    ----------
+    n_features, n_outputs : int
+    hidden : tuple of int
+    activation : str
+    k : int
+        Ensemble members (1: a plain MLP).
+    embedding : {None, "pbld"}
+    n_frequencies, embedding_dim : int
+    parametric : bool
+        Whether the activations have a learnable ``alpha`` per unit.
+    dtype : numpy dtype
+    """
+
+    def __init__(
+        self,
+        n_features,
+        n_outputs,
+        hidden,
+        activation,
+        k,
+        embedding,
+        n_frequencies,
+        embedding_dim,
+        parametric,
+        dtype,
+    ):
+        self.d, self.n_outputs, self.hidden = n_features, n_outputs, tuple(hidden)
+        self.activation, self.k, self.embedding = activation, k, embedding
+        self.m, self.e, self.parametric = n_frequencies, embedding_dim, parametric
+        # The name, not a numpy.dtype object: skops trusts str, not numpy.dtype.
+        self.dtype_name = np.dtype(dtype).name
+        d, m, e = self.d, self.m, self.e
+        shapes = []  # (name, shape, group)
+        if embedding == "pbld":
+            shapes += [
+                ("emb_w", (d, m), "embedding"),
+                ("emb_b", (d, m), "embedding"),
+                ("emb_V", (d, m, e), "embedding"),
+                ("emb_c", (d, e), "embedding"),
+            ]
+            width = d * (1 + e)
+        else:
+            width = d
+        self.input_width = width
+        shapes += [("scale", (width,), "scale"), ("members", (k, width), "members")]
+        fan_in = width
+        for i, h in enumerate(self.hidden):
+            shapes += [(f"W{i}", (fan_in, h), "weight"), (f"b{i}", (h,), "bias")]
+            if parametric:
+                shapes.append((f"alpha{i}", (h,), "alpha"))
+            fan_in = h
+        shapes += [
+            ("W_out", (k, fan_in, n_outputs), "weight"),
+            ("b_out", (k, n_outputs), "bias"),
+        ]
+        self.shapes = shapes
+        self.n_params = sum(int(np.prod(s)) for _, s, _ in shapes)
+
+    @property
+    def dtype(self) -> np.dtype:
+        """The training dtype."""
+        return np.dtype(self.dtype_name)
+
+    def views(self, theta):
+        """Named views into the flat vector ``theta`` (no copy)."""
+        out, pos = {}, 0
+        for name, shape, _ in self.shapes:
+            size = int(np.prod(shape))
+            out[name] = theta[pos : pos + size].reshape(shape)
+            pos += size
+        return out
+
+    def group_vector(self, values: dict) -> np.ndarray:
+        """A per-parameter vector from one value per group (learning-rate factors)."""
+        parts = [
+            np.full(int(np.prod(s)), values[g], self.dtype) for _, s, g in self.shapes
+        ]
+        return np.concatenate(parts)
+
+    def init(self, rng, embedding_sigma):
+        """Initial parameters: N(0, 1) weights, zero head and biases, s = 1, r = +-1."""
+        theta = np.zeros(self.n_params, self.dtype)
+        p = self.views(theta)
+        if self.embedding == "pbld":
+            p["emb_w"][...] = rng.normal(0, embedding_sigma, p["emb_w"].shape)
+            p["emb_b"][...] = rng.uniform(-np.pi, np.pi, p["emb_b"].shape)
+            p["emb_V"][...] = rng.normal(0, 1 / np.sqrt(self.m), p["emb_V"].shape)
+        p["scale"][...] = 1
+        # TabM-mini: member 0 sees the input as it is, the others random signs.
+        r = rng.choice([-1.0, 1.0], size=p["members"].shape)
+        r[0] = 1
+        p["members"][...] = r
+        for i, _ in enumerate(self.hidden):
+            W = p[f"W{i}"]
+            W[...] = rng.standard_normal(W.shape)
+            if self.parametric:
+                p[f"alpha{i}"][...] = 1
+        return theta
+
+    # -- forward --------------------------------------------------------------------
+    def forward(self, theta, X, *, rng=None, dropout=0.0):
+        """Every member's outputs ``(k, n, n_outputs)``, and the caches for backward."""
+        p = self.views(theta)
+        caches = {}
+        h = X
+        if self.embedding == "pbld":
+            h, caches["emb"] = G.periodic_forward(
+                h, p["emb_w"], p["emb_b"], p["emb_V"], p["emb_c"]
+            )
+        h, caches["scale"] = G.scale_forward(h, p["scale"])
+        h, caches["members"] = G.member_scale_forward(h, p["members"])
+        k, n = h.shape[:2]
+        a = h.reshape(k * n, -1)
+        for i, _ in enumerate(self.hidden):
+            z, caches[f"lin{i}"] = G.linear_forward(a, p[f"W{i}"], p[f"b{i}"])
+            alpha = p[f"alpha{i}"] if self.parametric else None
+            a, caches[f"act{i}"] = G.parametric_forward(z, alpha, self.activation)
+            if rng is not None and dropout > 0:
+                a, caches[f"drop{i}"] = G.dropout_forward(a, dropout, rng)
+        a = a.reshape(k, n, -1)
+        out, caches["head"] = G.linear_forward(a, p["W_out"], p["b_out"][:, None, :])
+        return out, caches
+
+    def backward(self, theta, grad_out, caches):
+        """The gradient with respect to ``theta`` from ``dL/d outputs`` (k, n, o)."""
+        p = self.views(theta)
+        grad = np.zeros_like(theta)
+        gp = self.views(grad)
+        da, gp["W_out"][...], db = G.linear_backward(grad_out, caches["head"])
+        gp["b_out"][...] = db
+        k, n = da.shape[:2]
+        da = da.reshape(k * n, -1)
+        for i in reversed(range(len(self.hidden))):
+            if f"drop{i}" in caches:
+                da = G.dropout_backward(da, caches[f"drop{i}"])
+            dz, dalpha = G.parametric_backward(da, caches[f"act{i}"])
+            if self.parametric:
+                gp[f"alpha{i}"][...] = dalpha
+            da, gp[f"W{i}"][...], gp[f"b{i}"][...] = G.linear_backward(
+                dz, caches[f"lin{i}"]
+            )
+        da = da.reshape(k, n, -1)
+        dh, gp["members"][...] = G.member_scale_backward(da, caches["members"])
+        dh, gp["scale"][...] = G.scale_backward(dh, caches["scale"])
+        if self.embedding == "pbld":
+            _, dw, db, dV, dc = G.periodic_backward(dh, caches["emb"])
+            gp["emb_w"][...], gp["emb_b"][...] = dw, db
+            gp["emb_V"][...], gp["emb_c"][...] = dV, dc
+        del p
+        return grad
