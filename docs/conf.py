@@ -96,6 +96,7 @@ GALLERY_ORDER = [
     "plot_watching_training.py",
     "plot_deployment.py",
     "plot_scaling_out.py",
+    "plot_tabular.py",
     "plot_array_api.py",
     "*",
 ]

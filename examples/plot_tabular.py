@@ -39,7 +39,7 @@ standard = StandardScaler().fit_transform(x)
 smooth = RobustSmoothClipScaler().fit_transform(x)
 print(f"standard scaler: max {standard.max():.1f}; smooth clip: max {smooth.max():.2f}")
 
-fig, axes = plt.subplots(1, 3, figsize=(11, 3.2))
+fig, axes = plt.subplots(1, 3, figsize=(8, 2.8))
 axes[0].hist(standard, bins=60)
 axes[0].set_title("StandardScaler")
 axes[1].hist(smooth, bins=60)
@@ -47,8 +47,8 @@ axes[1].set_title("RobustSmoothClipScaler")
 grid = np.linspace(-10, 10, 401)
 axes[2].plot(grid, grid / np.sqrt(1 + (grid / 3) ** 2), label="smooth clip")
 axes[2].plot(grid, np.clip(grid, -3, 3), "--", label="hard clip")
-axes[2].legend()
-axes[2].set_title("x / sqrt(1 + (x/3)^2)")
+axes[2].legend(loc="upper left", fontsize="small")
+axes[2].set_title("x / sqrt(1 + (x/3)^2)", fontsize="medium")
 fig.tight_layout()
 
 # %%
@@ -63,13 +63,13 @@ fig.tight_layout()
 # scale, on smooth-clipped inputs in ``(-3, 3)``) and at ten times that scale.
 d, m = 1, 16
 xs = np.linspace(-3, 3, 300)[:, None]
-fig, axes = plt.subplots(1, 2, figsize=(10, 3.2), sharey=True)
+fig, axes = plt.subplots(1, 2, figsize=(8, 3.2), sharey=True)
 for ax, sigma in zip(axes, [0.1, 1.0]):
     w = rng.normal(0, sigma, (d, m))
     b = rng.uniform(-np.pi, np.pi, (d, m))
     cos = np.cos(2 * np.pi * xs * w + b)  # (300, 16): the gate's first step
     ax.plot(xs[:, 0], cos, lw=1)
-    ax.set_title(f"cos(2 pi w x + b), w ~ N(0, {sigma}^2)")
+    ax.set_title(f"cos(2 pi w x + b), w ~ N(0, {sigma}^2)", fontsize="medium")
     ax.set_xlabel("smooth-clipped feature x")
 fig.tight_layout()
 
@@ -93,18 +93,18 @@ tab = TabularFFNClassifier(random_state=0).fit(X_train, y_train)
 print(f"MLP (StandardScaler) test accuracy {mlp.score(X_test, y_test):.3f}")
 print(f"TabularFFNClassifier test accuracy {tab.score(X_test, y_test):.3f}")
 
-fig, axes = plt.subplots(1, 2, figsize=(10, 3.5))
+fig, axes = plt.subplots(1, 2, figsize=(8, 4))
 axes[0].plot(mlp[-1].loss_curve_, label="MLPClassifier")
 axes[0].plot(tab.loss_curve_, label="TabularFFNClassifier")
 axes[0].set_yscale("log")
 axes[0].set_xlabel("epoch")
 axes[0].set_title("training loss")
-axes[0].legend()
 axes[1].plot(mlp[-1].validation_scores_, label="MLPClassifier")
 axes[1].plot(tab.validation_scores_, label="TabularFFNClassifier")
 axes[1].axvline(tab.best_epoch_ - 1, color="k", ls=":", label="restored epoch")
 axes[1].set_xlabel("epoch")
 axes[1].set_title("held-out accuracy")
-axes[1].legend()
-fig.tight_layout()
+# One legend below both panels, where it covers no curve.
+fig.legend(*axes[1].get_legend_handles_labels(), loc="lower center", ncol=3)
+fig.tight_layout(rect=(0, 0.1, 1, 1))
 plt.show()

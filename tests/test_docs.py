@@ -556,6 +556,7 @@ LECTURE_ORDER = [
     "plot_watching_training",
     "plot_deployment",
     "plot_scaling_out",
+    "plot_tabular",
     "plot_array_api",
 ]
 
