@@ -543,7 +543,7 @@ def test_without_sklearn_callback_the_package_fits_and_set_callbacks_says_why(
         import sys, warnings
         sys.path.insert(0, {str(ROOT)!r})
         # scikit-learn's own modules need sklearn.callback (1.9): import them,
-        # then make it unimportable, as it is on scikit-learn 1.6-1.8.
+        # then make it unimportable, as it is on scikit-learn 1.7 and 1.8.
         import sklearn.base, sklearn.pipeline, sklearn.model_selection
         import sklearn.callback._callback_support, sklearn.linear_model
         sys.modules["sklearn.callback"] = None
