@@ -5,27 +5,25 @@ them here makes a change upstream one module to mend. Public scikit-learn API
 is imported where it is used. The experimental callback API, private parts
 included, has its own adapter: :mod:`skffnn._callbacks`.
 
-This module is also the one owner of the facts that differ between the
+This module is also the one owner of the differences between the
 scikit-learn versions skffnn supports (``pyproject.toml`` sets the window, CI
-tests both ends of it): where a helper changed between them, the wrapper here
-gives every version the newest behaviour, so that the rest of the package
-never asks which version is installed.
+tests both ends of it) in these helpers: where one changed between them, the
+wrapper here gives every version the newest behaviour, so that the rest of the
+package never asks which version is installed. (Whether the callback API
+exists, scikit-learn 1.9's, is :mod:`skffnn._callbacks`' fact.)
 """
 
 from __future__ import annotations
 
 import inspect
 
-import sklearn
 from sklearn.base import _fit_context
 from sklearn.utils._param_validation import Interval, Options, StrOptions
-from sklearn.utils.fixes import parse_version
 from sklearn.utils.multiclass import _check_partial_fit_first_call
 from sklearn.utils.optimize import _check_optimize_result
 from sklearn.utils.validation import _check_sample_weight as _sk_check_sample_weight
 
 __all__ = [
-    "SKLEARN_VERSION",
     "Interval",
     "Options",
     "StrOptions",
@@ -34,9 +32,6 @@ __all__ = [
     "_check_sample_weight",
     "_fit_context",
 ]
-
-#: The installed scikit-learn's version (major, minor).
-SKLEARN_VERSION: tuple[int, int] = parse_version(sklearn.__version__).release[:2]
 
 # scikit-learn 1.9 added ``allow_all_zero_weights`` (refusing all-zero weights
 # by default); older helpers accept them, and their MLPs divide by zero.
