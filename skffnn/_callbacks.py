@@ -25,7 +25,7 @@ of the model at that point (``coefs_``, ``intercepts_``, ``n_iter_``, ...); it
 is called only when a callback asks for a ``fitted_estimator``, and its arrays
 are copied, so it may return views into the training buffers.
 
-Where ``sklearn.callback`` does not exist (scikit-learn 1.6 to 1.8) the
+Where ``sklearn.callback`` does not exist (scikit-learn 1.7 and 1.8) the
 package imports and fits as before; only ``set_callbacks`` (and
 :class:`ProgressBar`) raise an ImportError naming the version needed.
 """

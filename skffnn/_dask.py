@@ -505,7 +505,8 @@ def _as_row_blocks(X, name, *, sizes=True):
     da = _da()
     if not isinstance(X, da.Array):
         if hasattr(X, "to_dask_array"):  # a dask dataframe or series
-            X = X.to_dask_array(lengths=sizes)
+            # None, not False: dask < 2025 refuses lengths=False
+            X = X.to_dask_array(lengths=True if sizes else None)
         else:
             raise TypeError(f"{name} is a dask collection but not a dask array.")
     if sizes and any(math.isnan(c) for c in X.chunks[0]):

@@ -21,12 +21,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from _extras import require_extra
+from _extras import require_extra, require_sklearn
 from hypothesis import given
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import clone
-from sklearn.callback import ScoringMonitor
 from sklearn.datasets import load_iris, make_regression
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, RandomizedSearchCV
@@ -36,6 +35,9 @@ from sklearn.preprocessing import StandardScaler
 from skffnn import FFNClassifier, FFNRegressor
 from skffnn._callbacks import NULL_WATCH, start_fit
 
+# scikit-learn 1.9 brought the callback API; older ones skip this module (the
+# estimators still fit there: tests/test_window.py).
+ScoringMonitor = require_sklearn("sklearn.callback", "1.9").ScoringMonitor
 pytestmark = pytest.mark.usefixtures("single_threaded_blas")
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -541,7 +543,7 @@ def test_without_sklearn_callback_the_package_fits_and_set_callbacks_says_why(
         import sys, warnings
         sys.path.insert(0, {str(ROOT)!r})
         # scikit-learn's own modules need sklearn.callback (1.9): import them,
-        # then make it unimportable, as it is on scikit-learn 1.6-1.8.
+        # then make it unimportable, as it is on scikit-learn 1.7 and 1.8.
         import sklearn.base, sklearn.pipeline, sklearn.model_selection
         import sklearn.callback._callback_support, sklearn.linear_model
         sys.modules["sklearn.callback"] = None
