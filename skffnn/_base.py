@@ -44,7 +44,7 @@ from ._namespace import (
 )
 from ._persistence import VersionStampMixin
 from ._predict_input import validated_predict_input
-from ._sklearn import Interval, Options, StrOptions
+from ._sklearn import ARRAY_API_SUPPORTED, Interval, Options, StrOptions
 from ._solver_objects import OWNED, SOLVERS, solver_class, solver_for
 from ._target import checked_sample_weight
 from ._training import (
@@ -406,7 +406,7 @@ class BaseFFN(VersionStampMixin, _callbacks.CallbackSupport, BaseEstimator):
         tags.input_tags.sparse = True
         # Every solver computes in X's namespace under array API dispatch
         # (skffnn._namespace); sparse input computes in NumPy.
-        tags.array_api_support = True
+        tags.array_api_support = ARRAY_API_SUPPORTED  # scikit-learn 1.9's contract
         return tags
 
 

@@ -23,8 +23,15 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
+import sklearn
 from sklearn import get_config
 
+from ._sklearn import (
+    ARRAY_API_SUPPORTED,
+    _convert_to_numpy,
+    _is_numpy_namespace,
+    array_api_compat,
+)
 from ._solvers import finite_start, finite_step
 
 __all__ = ["NUMPY", "ArrayNamespace", "NumpyNamespace", "namespace_of"]
@@ -176,8 +183,6 @@ class ArrayNamespace:
 
     def to_host(self, a):
         """``a``, an array of this namespace, as a NumPy array on the host."""
-        from sklearn.utils._array_api import _convert_to_numpy
-
         return _convert_to_numpy(a, self.xp)
 
     def empty_like(self, a):
@@ -251,9 +256,6 @@ class ArrayNamespace:
 
 def _array_namespace(a):
     """The namespace and device of one array, whatever the dispatch setting."""
-    from sklearn.externals import array_api_compat
-    from sklearn.utils._array_api import _is_numpy_namespace
-
     xp = array_api_compat.array_namespace(a)
     if _is_numpy_namespace(xp):
         return NUMPY
@@ -262,8 +264,6 @@ def _array_namespace(a):
 
 def _is_array(a) -> bool:
     """Whether ``a`` is an array of an array API library (torch included)."""
-    from sklearn.externals import array_api_compat
-
     return array_api_compat.is_array_api_obj(a)
 
 
@@ -290,6 +290,13 @@ def namespace_of(X):
         return NUMPY
     if sp.issparse(X) or not _is_array(X):
         return NUMPY
+    if not ARRAY_API_SUPPORTED:
+        raise ImportError(
+            "Computing on arrays of other libraries than NumPy (array API "
+            "dispatch) needs scikit-learn >= 1.9; the installed scikit-learn "
+            f"is {sklearn.__version__}. Pass a NumPy array, or upgrade "
+            "scikit-learn."
+        )
     return _array_namespace(X)
 
 

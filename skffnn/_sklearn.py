@@ -17,21 +17,34 @@ from __future__ import annotations
 
 import inspect
 
+from sklearn import __version__ as _sklearn_version
 from sklearn.base import _fit_context
+from sklearn.externals import array_api_compat
+from sklearn.utils._array_api import _convert_to_numpy, _is_numpy_namespace
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.multiclass import _check_partial_fit_first_call
 from sklearn.utils.optimize import _check_optimize_result
 from sklearn.utils.validation import _check_sample_weight as _sk_check_sample_weight
 
 __all__ = [
+    "ARRAY_API_SUPPORTED",
     "Interval",
     "Options",
     "StrOptions",
     "_check_optimize_result",
     "_check_partial_fit_first_call",
     "_check_sample_weight",
+    "_convert_to_numpy",
     "_fit_context",
+    "_is_numpy_namespace",
+    "array_api_compat",
 ]
+
+# Array API dispatch: scikit-learn 1.9's contract (its check_array_api_input
+# keeps ``classes_`` in y's namespace, as skffnn does); 1.7's check expects them
+# in X's. skffnn computes in X's namespace only where the installed
+# scikit-learn has 1.9's contract, and says so elsewhere.
+ARRAY_API_SUPPORTED = tuple(int(p) for p in _sklearn_version.split(".")[:2]) >= (1, 9)
 
 # scikit-learn 1.9 added ``allow_all_zero_weights`` (refusing all-zero weights
 # by default); older helpers accept them, and their MLPs divide by zero.

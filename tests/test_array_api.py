@@ -17,7 +17,14 @@ from sklearn.datasets import make_classification, make_regression
 
 from skffnn import FFNClassifier, FFNRegressor
 from skffnn._namespace import NUMPY, namespace_of
+from skffnn._sklearn import ARRAY_API_SUPPORTED
 
+if not ARRAY_API_SUPPORTED:
+    pytest.skip(
+        "needs scikit-learn >= 1.9 (its array API contract: classes_ in y's "
+        f"namespace); the installed scikit-learn is {sklearn.__version__}",
+        allow_module_level=True,
+    )
 torch = require_extra("torch", "array-api")
 xps = require_extra("array_api_strict", "array-api")
 
@@ -275,3 +282,16 @@ def test_numpy_input_under_dispatch_computes_in_numpy():
         est = _estimator("binary", "lbfgs").fit(X, y)
     assert type(est.coefs_[0]) is np.ndarray
     assert type(est.predict_proba(X)) is np.ndarray
+
+
+def test_array_api_dispatch_before_sklearn_1_9_says_which_version_it_needs(
+    monkeypatch,
+):
+    """Where the installed scikit-learn lacks 1.9's contract, a torch X is refused."""
+    import skffnn._namespace as ns
+
+    monkeypatch.setattr(ns, "ARRAY_API_SUPPORTED", False)
+    X = torch.asarray(np.ones((4, 2)))
+    with sklearn.config_context(array_api_dispatch=True):
+        with pytest.raises(ImportError, match=r"needs scikit-learn >= 1\.9"):
+            namespace_of(X)
