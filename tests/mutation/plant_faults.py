@@ -276,6 +276,9 @@ FAULTS: list[Fault] = [
        "data.split(rng, est.validation_fraction, target.stratifies)",
        "data.split(rng, 0.1, target.stratifies)",
        "early stopping always holds out 10 %"),
+    _f("auto-batch-size-not-200", "skffnn/_solver_objects.py",
+       "return min(200, n)", "return min(199, n)",
+       "batch_size='auto' takes 199-row batches where scikit-learn takes 200"),
     # -- side effects: writes into the caller's arrays -----------------------------
     _f("class-weight-scales-the-callers-weights", "skffnn/_target.py",
        "return cw if sample_weight is None else sample_weight * cw",
