@@ -15,8 +15,8 @@ import warnings
 
 import numpy as np
 import pytest
-from numpy.testing import assert_array_equal
-from sklearn.datasets import load_iris
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.datasets import load_iris, make_multilabel_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
@@ -393,3 +393,21 @@ def test_dask_training_data_writes_nothing_on_the_estimator(Est):
     assert vars(est).keys() == before.keys()
     assert all(vars(est)[k] is v for k, v in before.items())
     assert data.n_samples == len(Y_IRIS) and data.n_features == 4
+
+
+def test_multilabel_partial_fit_follows_sklearns_from_its_first_call():
+    # The first partial_fit binarizes the indicator itself, not ``classes``
+    # (a binarizer fitted on [0, 1, 2] refuses the indicator matrix).
+    X, Y = make_multilabel_classification(
+        n_samples=60, n_features=5, n_classes=3, random_state=0
+    )
+    params = dict(hidden_layer_sizes=(4,), random_state=0)
+    ours, theirs = FFNClassifier(**params), MLPClassifier(**params)
+    for est in (ours, theirs):
+        est.partial_fit(X, Y, classes=[0, 1, 2]).partial_fit(X, Y)
+    assert ours._label_binarizer.y_type_ == "multilabel-indicator"
+    assert_array_equal(ours.classes_, theirs.classes_)
+    for p, q in zip(ours.coefs_ + ours.intercepts_, theirs.coefs_ + theirs.intercepts_):
+        assert_allclose(p, q, rtol=0, atol=1e-12)
+    assert_allclose(ours.loss_, theirs.loss_, rtol=1e-9)
+    assert_array_equal(ours.predict(X), theirs.predict(X))

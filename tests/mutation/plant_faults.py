@@ -279,6 +279,9 @@ FAULTS: list[Fault] = [
     _f("auto-batch-size-not-200", "skffnn/_solver_objects.py",
        "return min(200, n)", "return min(199, n)",
        "batch_size='auto' takes 199-row batches where scikit-learn takes 200"),
+    _f("multilabel-partial-fit-binarizes-classes", "skffnn/_target.py",
+       "multilabel = stand_in.ndim == 2", "multilabel = stand_in.ndim == 3",
+       "a first multilabel partial_fit binarizes `classes`, then refuses Y"),
     # -- side effects: writes into the caller's arrays -----------------------------
     _f("class-weight-scales-the-callers-weights", "skffnn/_target.py",
        "return cw if sample_weight is None else sample_weight * cw",
