@@ -411,3 +411,28 @@ def test_multilabel_partial_fit_follows_sklearns_from_its_first_call():
         assert_allclose(p, q, rtol=0, atol=1e-12)
     assert_allclose(ours.loss_, theirs.loss_, rtol=1e-9)
     assert_array_equal(ours.predict(X), theirs.predict(X))
+
+
+@pytest.mark.parametrize("solver", ["adam", "sgd"])
+def test_a_batch_of_zero_weight_is_skipped_as_if_its_rows_were_absent(solver):
+    # Its gradient would be 0 / 0: no step, and the optimizer's state (Adam's
+    # t, the momentum) untouched, so the weights are those of the fit without
+    # these rows. (The loss curve differs: its rows count, at zero loss.)
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 3))
+    y = X @ [1.0, -2.0, 0.5]
+    w = np.ones(40)
+    w[:10] = 0.0
+    params = dict(
+        hidden_layer_sizes=(4,), solver=solver, batch_size=10, shuffle=False,
+        max_iter=4, random_state=0, learning_rate_init=0.01,
+    )  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        weighted = FFNRegressor(**params).fit(X, y, sample_weight=w)
+        without = FFNRegressor(**params).fit(X[10:], y[10:])
+    assert weighted.n_iter_ == without.n_iter_ == 4
+    for p, q in zip(
+        weighted.coefs_ + weighted.intercepts_, without.coefs_ + without.intercepts_
+    ):
+        assert_array_equal(p, q)

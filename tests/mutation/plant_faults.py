@@ -282,6 +282,10 @@ FAULTS: list[Fault] = [
     _f("multilabel-partial-fit-binarizes-classes", "skffnn/_target.py",
        "multilabel = stand_in.ndim == 2", "multilabel = stand_in.ndim == 3",
        "a first multilabel partial_fit binarizes `classes`, then refuses Y"),
+    _f("zero-weight-batch-stepped", "skffnn/_training.py",
+       "if swb is not None and not swb.sum() > 0:",
+       "if swb is not None and not swb.sum() > -1:",
+       "a batch whose rows all have weight 0 is stepped (0/0): the fit fails"),
     # -- side effects: writes into the caller's arrays -----------------------------
     _f("class-weight-scales-the-callers-weights", "skffnn/_target.py",
        "return cw if sample_weight is None else sample_weight * cw",
