@@ -436,3 +436,16 @@ def test_a_batch_of_zero_weight_is_skipped_as_if_its_rows_were_absent(solver):
         weighted.coefs_ + weighted.intercepts_, without.coefs_ + without.intercepts_
     ):
         assert_array_equal(p, q)
+
+
+def test_dask_split_of_a_binary_target_holds_out_each_class_as_asked():
+    # A binary target is encoded as one 0/1 column: its class is that column,
+    # not the argmax of one column (always 0, an unstratified split).
+    from skffnn._dask import _class_counts, _split_block
+
+    Y = np.array([[0.0]] * 8 + [[1.0]] * 4)
+    X = np.arange(12.0)[:, None]
+    assert_array_equal(_class_counts((X, Y, None), 2), [8, 4])
+    kept, held = _split_block((X, Y, None), 0, [2, 3], stratify=True)
+    assert sorted(held[1][:, 0]) == [0.0, 0.0, 1.0, 1.0, 1.0]
+    assert kept[0].shape[0] == 7

@@ -286,6 +286,10 @@ FAULTS: list[Fault] = [
        "if swb is not None and not swb.sum() > 0:",
        "if swb is not None and not swb.sum() > -1:",
        "a batch whose rows all have weight 0 is stepped (0/0): the fit fails"),
+    _f("dask-binary-split-unstratified", "skffnn/_dask.py",
+       "if Y.shape[1] == 1 else Y.argmax(axis=1)",
+       "if Y.shape[0] == 1 else Y.argmax(axis=1)",
+       "a binary dask fit's early-stopping split is not stratified"),
     # -- side effects: writes into the caller's arrays -----------------------------
     _f("class-weight-scales-the-callers-weights", "skffnn/_target.py",
        "return cw if sample_weight is None else sample_weight * cw",
