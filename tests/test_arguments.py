@@ -298,3 +298,18 @@ def test_check_gradient_arguments_are_used():
     check = check_gradient(net, theta, X, Y, w, alpha=0.7, random_state=0)
     assert check.passed and float(check) <= check.tolerance
     assert_array_equal(w, [1.0, 0.0, 2.0, 3.0, 0.5, 1.0])
+
+
+def test_auto_batch_size_is_sklearns_200_rows_when_there_are_more():
+    # The table's data sets have fewer than 200 rows, where 'auto' is every
+    # row; with 250 rows 'auto' must be scikit-learn's min(200, n_samples).
+    X, y = make_regression(n_samples=250, n_features=4, noise=1.0, random_state=1)
+    y = y / y.std()
+    params = dict(hidden_layer_sizes=(5,), max_iter=3, random_state=0)
+    params["learning_rate_init"] = 0.01
+    ours, theirs = FFNRegressor(**params), MLPRegressor(**params)
+    a, b = _summary(ours, _fit(ours, X, y)), _summary(theirs, _fit(theirs, X, y))
+    assert a["n_iter"] == b["n_iter"] == 3
+    for p, q in zip(a["weights"], b["weights"]):
+        assert_allclose(p, q, rtol=0, atol=1e-10)
+    assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=1e-9)

@@ -15,8 +15,8 @@ import warnings
 
 import numpy as np
 import pytest
-from numpy.testing import assert_array_equal
-from sklearn.datasets import load_iris
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.datasets import load_iris, make_multilabel_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
@@ -393,3 +393,59 @@ def test_dask_training_data_writes_nothing_on_the_estimator(Est):
     assert vars(est).keys() == before.keys()
     assert all(vars(est)[k] is v for k, v in before.items())
     assert data.n_samples == len(Y_IRIS) and data.n_features == 4
+
+
+def test_multilabel_partial_fit_follows_sklearns_from_its_first_call():
+    # The first partial_fit binarizes the indicator itself, not ``classes``
+    # (a binarizer fitted on [0, 1, 2] refuses the indicator matrix).
+    X, Y = make_multilabel_classification(
+        n_samples=60, n_features=5, n_classes=3, random_state=0
+    )
+    params = dict(hidden_layer_sizes=(4,), random_state=0)
+    ours, theirs = FFNClassifier(**params), MLPClassifier(**params)
+    for est in (ours, theirs):
+        est.partial_fit(X, Y, classes=[0, 1, 2]).partial_fit(X, Y)
+    assert ours._label_binarizer.y_type_ == "multilabel-indicator"
+    assert_array_equal(ours.classes_, theirs.classes_)
+    for p, q in zip(ours.coefs_ + ours.intercepts_, theirs.coefs_ + theirs.intercepts_):
+        assert_allclose(p, q, rtol=0, atol=1e-12)
+    assert_allclose(ours.loss_, theirs.loss_, rtol=1e-9)
+    assert_array_equal(ours.predict(X), theirs.predict(X))
+
+
+@pytest.mark.parametrize("solver", ["adam", "sgd"])
+def test_a_batch_of_zero_weight_is_skipped_as_if_its_rows_were_absent(solver):
+    # Its gradient would be 0 / 0: no step, and the optimizer's state (Adam's
+    # t, the momentum) untouched, so the weights are those of the fit without
+    # these rows. (The loss curve differs: its rows count, at zero loss.)
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 3))
+    y = X @ [1.0, -2.0, 0.5]
+    w = np.ones(40)
+    w[:10] = 0.0
+    params = dict(
+        hidden_layer_sizes=(4,), solver=solver, batch_size=10, shuffle=False,
+        max_iter=4, random_state=0, learning_rate_init=0.01,
+    )  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        weighted = FFNRegressor(**params).fit(X, y, sample_weight=w)
+        without = FFNRegressor(**params).fit(X[10:], y[10:])
+    assert weighted.n_iter_ == without.n_iter_ == 4
+    for p, q in zip(
+        weighted.coefs_ + weighted.intercepts_, without.coefs_ + without.intercepts_
+    ):
+        assert_array_equal(p, q)
+
+
+def test_dask_split_of_a_binary_target_holds_out_each_class_as_asked():
+    # A binary target is encoded as one 0/1 column: its class is that column,
+    # not the argmax of one column (always 0, an unstratified split).
+    from skffnn._dask import _class_counts, _split_block
+
+    Y = np.array([[0.0]] * 8 + [[1.0]] * 4)
+    X = np.arange(12.0)[:, None]
+    assert_array_equal(_class_counts((X, Y, None), 2), [8, 4])
+    kept, held = _split_block((X, Y, None), 0, [2, 3], stratify=True)
+    assert sorted(held[1][:, 0]) == [0.0, 0.0, 1.0, 1.0, 1.0]
+    assert kept[0].shape[0] == 7

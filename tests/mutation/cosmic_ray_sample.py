@@ -58,10 +58,20 @@ MODULE_TESTS = {
         PINNED, "tests/test_parity.py", "tests/test_estimators.py",
         "tests/test_callbacks.py", "tests/test_reliability.py",
     ],
+    "_solver_objects": [
+        PINNED, "tests/test_fit_path.py", "tests/test_parity.py",
+        "tests/test_estimators.py",
+    ],
+    "_target": [
+        PINNED, "tests/test_fit_path.py", "tests/test_estimators.py",
+        "tests/test_heads.py",
+    ],
 }  # fmt: skip
 # Test files that appear later (the refactor's, this issue's) are added to every
 # module's command when they exist.
-EXTRA_TESTS = ["tests/test_arguments.py", "tests/test_side_effects.py"]
+EXTRA_TESTS = [
+    "tests/test_fit_path.py", "tests/test_arguments.py", "tests/test_side_effects.py",
+]  # fmt: skip
 
 # Run cosmic-ray with its own packages first on sys.path, in its own process only.
 _LAUNCH = (
