@@ -366,7 +366,7 @@ _ATTR_DOC = """
     net_ : object
         The network's layout and gates.
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (n_features,)
         Defined only when X has feature names that are all strings."""
 
 _NO_PARTIAL_FIT = """

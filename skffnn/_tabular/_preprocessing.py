@@ -40,7 +40,7 @@ class RobustSmoothClipScaler(
     scale_ : ndarray of shape (n_features,)
         The factors applied after centring (0 for a constant column).
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (n_features,)
         Defined only when X has feature names that are all strings.
 
     Examples
