@@ -11,6 +11,18 @@ from sklearn.preprocessing import StandardScaler
 ort = require_extra("onnxruntime", "onnx")
 require_extra("skl2onnx", "onnx")
 
+# The graphs run the periodic embedding's Cos in double: onnxruntime has no
+# double Cos kernel before 1.29, and 1.29 to 1.31 reproduce the estimator only
+# to about 1e-8 (measured in CI's oldest environment; the op responsible is not
+# yet found). These parity tests need the release that meets 1e-12.
+ORT_FOR_TABULAR = (1, 32)
+if tuple(int(p) for p in ort.__version__.split(".")[:2]) < ORT_FOR_TABULAR:
+    pytest.skip(
+        "needs onnxruntime >= 1.32 (double Cos and 1e-12 parity for the "
+        f"Tabular graphs); the installed onnxruntime is {ort.__version__}",
+        allow_module_level=True,
+    )
+
 from skffnn import TabularFFNClassifier, TabularFFNRegressor  # noqa: E402
 from skffnn.onnx import to_onnx  # noqa: E402
 
