@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from _extras import require_extra
+from _extras import require_extra, require_sklearn_version
 
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
 
@@ -118,6 +118,7 @@ def test_ab_fit_compares_the_working_tree_with_a_git_revision(capsys):
 
 def test_bench_backends_quick_run_gives_a_ratio_per_backend(capsys):
     require_extra("torch", "array-api")
+    require_sklearn_version("1.9", "its array API contract, which skffnn follows")
     bench = _load("bench_backends")
     assert bench.main(["--quick", "--repeats", "1", "--threads", "1"]) == 0
     out = capsys.readouterr().out

@@ -24,7 +24,7 @@ import warnings
 
 import numpy as np
 import pytest
-from _extras import require_extra
+from _extras import require_extra, require_sklearn
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.datasets import load_iris
 from sklearn.exceptions import ConvergenceWarning
@@ -77,6 +77,7 @@ def test_progress_bar_depth_shows_the_bars_sklearns_progress_bar_shows(
     wide_rich, capsys, depth
 ):
     """Fault: ``ProgressBar`` passes ``max_propagation_depth=1`` whatever it gets."""
+    require_sklearn("sklearn.callback", "1.9")
     from sklearn.callback import ProgressBar as SkProgressBar
 
     from skffnn import ProgressBar
@@ -100,6 +101,7 @@ def test_progress_bar_depth_shows_the_bars_sklearns_progress_bar_shows(
 
 def test_progress_bar_depth_zero_around_a_search_shows_no_network(wide_rich, capsys):
     """Fault: as above; the issue's exact case (a search of bare networks)."""
+    require_sklearn("sklearn.callback", "1.9")
     from skffnn import ProgressBar
 
     X, y = load_iris(return_X_y=True)
@@ -447,6 +449,7 @@ class _ModelReader:
 @pytest.mark.parametrize("Est", [FFNClassifier, FFNRegressor])
 def test_callback_reading_the_model_during_lbfgs_sees_loss_as_last_of_the_curve(Est):
     """Fault: the model at an L-BFGS iteration has ``loss_`` None (the history's)."""
+    require_sklearn("sklearn.callback", "1.9")
     X, y = load_iris(return_X_y=True)
     X = StandardScaler().fit_transform(X)
     reader = _ModelReader()

@@ -16,6 +16,7 @@ import warnings
 import numpy as np
 import pytest
 import scipy.sparse as sp
+import sklearn
 from sklearn import config_context
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
@@ -338,7 +339,9 @@ def test_score_rejects_what_accuracy_score_rejects(pair):
     ours, _ = pair
     for y in (Y3[:10], np.array(["a"] * 40), np.full(40, 0.5)):
         want = _outcome(lambda y=y: accuracy_score(y, ours.predict(X4)))
-        assert want[0] is not None
+        # (scikit-learn 1.9 rejects each; older ones accept some: then so do we)
+        old_sklearn = tuple(int(p) for p in sklearn.__version__.split(".")[:2]) < (1, 9)
+        assert want[0] is not None or old_sklearn
         assert _outcome(lambda y=y: ours.score(X4, y)) == want
 
 
