@@ -206,6 +206,7 @@ class BaseFFN(VersionStampMixin, _callbacks.CallbackSupport, BaseEstimator):
         if incremental and self.early_stopping:
             raise ValueError("partial_fit does not support early_stopping=True")
         continued = hasattr(self, "coefs_") and (self.warm_start or incremental)
+        given = (X, y)
         X, y, data = self._training_data(
             X, y, sample_weight, incremental, not continued, classes
         )
@@ -224,7 +225,7 @@ class BaseFFN(VersionStampMixin, _callbacks.CallbackSupport, BaseEstimator):
         history = solver.history(vars(self), continued)
         self._store_model(target, net, names)
         watch = _callbacks.start_fit(
-            self, X, y,
+            self, *ns.callback_data((X, y), given),
             task_name="partial_fit" if incremental else "fit",
             max_subtasks=1 if incremental else self.max_iter,
             sample_weight=sample_weight, subtask=solver.iteration,

@@ -67,6 +67,10 @@ class NumpyNamespace:
     def from_host(self, a, dtype=None):
         return a if dtype is None else np.asarray(a, dtype=dtype)
 
+    def callback_data(self, validated, given):
+        """What callbacks see of ``(X, y)``: the validated arrays."""
+        return validated
+
     def to_host(self, a):
         return a
 
@@ -180,6 +184,14 @@ class ArrayNamespace:
         if dtype is not None:
             a = np.asarray(a, dtype=self.host_dtype(dtype))
         return self.xp.asarray(a, device=self.device)
+
+    def callback_data(self, validated, given):
+        """What callbacks see of ``(X, y)``: the caller's own arrays.
+
+        The validated copies live on the host; a callback that predicts
+        (``ScoringMonitor``) must pass the model arrays of its namespace.
+        """
+        return given
 
     def to_host(self, a):
         """``a``, an array of this namespace, as a NumPy array on the host."""

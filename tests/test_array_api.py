@@ -295,3 +295,26 @@ def test_array_api_dispatch_before_sklearn_1_9_says_which_version_it_needs(
     with sklearn.config_context(array_api_dispatch=True):
         with pytest.raises(ImportError, match=r"needs scikit-learn >= 1\.9"):
             namespace_of(X)
+
+
+@pytest.mark.parametrize("solver", ["sgd", "lbfgs"])
+def test_scoring_monitor_on_a_torch_fit_scores_as_on_the_numpy_fit(solver):
+    """Callbacks see the caller's arrays: a monitor's scores equal the NumPy fit's."""
+    from sklearn.callback import ScoringMonitor
+
+    X, y = make_classification(n_samples=120, n_features=5, random_state=0)
+    logs = {}
+    for name, (Xf, yf) in {
+        "numpy": (X, y),
+        "torch": (torch.asarray(X), torch.asarray(y)),
+    }.items():
+        monitor = ScoringMonitor(scoring="accuracy")
+        est = FFNClassifier((8,), solver=solver, max_iter=5, random_state=0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with sklearn.config_context(array_api_dispatch=True):
+                est.set_callbacks(monitor).fit(Xf, yf)
+        logs[name] = [row["accuracy"] for row in monitor.get_logs().data]
+    assert len(logs["torch"]) == len(logs["numpy"]) > 1
+    # (scikit-learn's accuracy_score averages in torch's float32 under dispatch)
+    np.testing.assert_allclose(logs["torch"], logs["numpy"], rtol=1e-6)
