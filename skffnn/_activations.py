@@ -316,9 +316,7 @@ class Mish(Gate):
         return z
 
     def local_gradient(self, a):
-        z = self._kept(a)
-        t = _tanh_softplus(z, np)
-        return z * F.sigmoid(z) * (1 - t * t) + t
+        return mish_local_gradient(self._kept(a))
 
     def xp_forward(self, z, xp):
         a = z * _tanh_softplus(z, xp)
@@ -344,6 +342,12 @@ class Mish(Gate):
                 "Mish's backward needs its forward's input: run forward first."
             )
         return z
+
+
+def mish_local_gradient(z: np.ndarray) -> np.ndarray:
+    """Mish's ``f'(z) = t + z sigmoid(z) (1 - t^2)``, ``t = tanh(softplus(z))``."""
+    t = _tanh_softplus(z, np)
+    return z * F.sigmoid(z) * (1 - t * t) + t
 
 
 def _tanh_softplus(z, xp):

@@ -14,6 +14,16 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._activations import (
+    _SELU_ALPHA,
+    _SELU_SCALE,
+    ACTIVATIONS,
+    _tanh_softplus,
+    mish_local_gradient,
+)
+
+_SELU = ACTIVATIONS["selu"]
+
 __all__ = [
     "ACTIVATION_FNS",
     "dropout_backward",
@@ -33,8 +43,8 @@ __all__ = [
 ]
 
 # SELU's constants (Klambauer et al. 2017, "Self-Normalizing Neural Networks").
-SELU_ALPHA = 1.6732632423543772848170429916717
-SELU_SCALE = 1.0507009873554804934193349852946
+SELU_ALPHA = _SELU_ALPHA
+SELU_SCALE = _SELU_SCALE
 
 
 # -- smooth clipping (RealMLP's preprocessing, Holzmueller et al. 2024) ---------------
@@ -51,39 +61,22 @@ def smooth_clip_grad(x: np.ndarray, c: float = 3.0) -> np.ndarray:
 # -- elementwise activations: f(z), and f'(z) from z and f(z) --------------------------
 # Each derivative may use the output f(z) when that is cheaper (SELU: f + l a
 # for z < 0, no second exp; tanh: 1 - f^2); Mish needs z itself.
+# SELU and Mish are the package's own gates (skffnn._activations), used here as
+# functions of z (the tabular network keeps each layer's input).
 def _selu(z):
-    # l max(z, 0) + l a (exp(min(z, 0)) - 1): no branch, one SIMD exp pass
-    neg = np.minimum(z, 0)
-    np.exp(neg, out=neg)
-    neg -= 1
-    neg *= z.dtype.type(SELU_SCALE * SELU_ALPHA)
-    pos = np.maximum(z, 0)
-    pos *= z.dtype.type(SELU_SCALE)
-    pos += neg
-    return pos
+    return _SELU.forward(z.copy())
 
 
 def _selu_grad(z, f):
-    return np.where(
-        z > 0, f.dtype.type(SELU_SCALE), f + f.dtype.type(SELU_SCALE * SELU_ALPHA)
-    )
-
-
-def _tanh_softplus(z):
-    # tanh(softplus(z)) = e (e + 2) / (e (e + 2) + 2), e = exp(z); 1 from z = 20 on
-    e = np.exp(np.minimum(z, 20))
-    e *= e + 2
-    return np.where(z < 20, e / (e + 2), 1)
+    return _SELU.local_gradient(f)
 
 
 def _mish(z):
-    return z * _tanh_softplus(z)
+    return z * _tanh_softplus(z, np)
 
 
 def _mish_grad(z, f):
-    t = _tanh_softplus(z)
-    sig = 0.5 * (1 + np.tanh(0.5 * z))  # softplus'(z) = sigmoid(z), overflow-free
-    return t + z * sig * (1 - t * t)
+    return mish_local_gradient(z)
 
 
 def _relu(z):
