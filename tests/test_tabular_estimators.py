@@ -174,6 +174,12 @@ def test_best_epoch_is_restored_and_curves_are_reported():
     assert clf.best_validation_score_ == clf.validation_scores_[clf.best_epoch_ - 1]
 
 
+def _loss_and_seed(est, out, Y, w):
+    """The estimator's training loss (a float) and seed, computed by NumPy."""
+    loss, seed = est._loss_and_seed(out, Y, w, w.sum(), np)
+    return float(loss), seed
+
+
 @pytest.mark.parametrize("smoothing", [0.0, 0.1])
 def test_classification_loss_seed_matches_finite_differences(smoothing):
     clf = TabularFFNClassifier(label_smoothing=smoothing)
@@ -181,13 +187,14 @@ def test_classification_loss_seed_matches_finite_differences(smoothing):
     out = rng.normal(size=(3, 5, 4))
     Y = np.eye(4)[rng.integers(0, 4, 5)]
     w = rng.uniform(0.5, 2, 5)
-    _, seed = clf._loss_and_seed(out, Y, w)
+    _, seed = _loss_and_seed(clf, out, Y, w)
     num = np.zeros_like(out)
     for i in np.ndindex(out.shape):
         e = np.zeros_like(out)
         e[i] = 1e-6
         num[i] = (
-            clf._loss_and_seed(out + e, Y, w)[0] - clf._loss_and_seed(out - e, Y, w)[0]
+            _loss_and_seed(clf, out + e, Y, w)[0]
+            - _loss_and_seed(clf, out - e, Y, w)[0]
         ) / 2e-6
     np.testing.assert_allclose(seed, num, rtol=1e-6, atol=1e-10)
 
@@ -196,13 +203,14 @@ def test_regression_loss_seed_matches_finite_differences():
     reg = TabularFFNRegressor()
     rng = np.random.default_rng(0)
     out, Y, w = rng.normal(size=(2, 5, 3)), rng.normal(size=(5, 3)), rng.uniform(size=5)
-    _, seed = reg._loss_and_seed(out, Y, w)
+    _, seed = _loss_and_seed(reg, out, Y, w)
     num = np.zeros_like(out)
     for i in np.ndindex(out.shape):
         e = np.zeros_like(out)
         e[i] = 1e-6
         num[i] = (
-            reg._loss_and_seed(out + e, Y, w)[0] - reg._loss_and_seed(out - e, Y, w)[0]
+            _loss_and_seed(reg, out + e, Y, w)[0]
+            - _loss_and_seed(reg, out - e, Y, w)[0]
         ) / 2e-6
     np.testing.assert_allclose(seed, num, rtol=1e-6, atol=1e-10)
 
