@@ -709,7 +709,10 @@ class TabularFFNClassifier(ClassifierMixin, _BaseTabular):
         y : ndarray of shape (n_samples,)
             The predicted class labels.
         """
-        proba = self._proba(X, "predict")
+        return self._predict(X, "predict")
+
+    def _predict(self, X, method):
+        proba = self._proba(X, method)
         ns = fitted_namespace(proba)
         labels = self.classes_[to_host(_ops(ns).argmax(proba, axis=1))]
         # Labels are decoded on the host (classes_ lives there); numeric
@@ -738,7 +741,8 @@ class TabularFFNClassifier(ClassifierMixin, _BaseTabular):
         """
         from sklearn.metrics import accuracy_score
 
-        pred, y, sw = to_host(self.predict(X)), to_host(y), to_host(sample_weight)
+        pred = to_host(self._predict(X, "score"))
+        y, sw = to_host(y), to_host(sample_weight)
         return float(accuracy_score(y, pred, sample_weight=sw))
 
 
@@ -936,7 +940,10 @@ class TabularFFNRegressor(RegressorMixin, _BaseTabular):
         y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
             The predicted targets.
         """
-        ns, out = self._raw_outputs(X, "predict")
+        return self._predict(X, "predict")
+
+    def _predict(self, X, method):
+        ns, out = self._raw_outputs(X, method)
         xp = _ops(ns)
         pred = xp.mean(out, axis=0) * self.y_scale_ + self.y_mean_
         if self.clip_predictions:
@@ -965,5 +972,6 @@ class TabularFFNRegressor(RegressorMixin, _BaseTabular):
         """
         from sklearn.metrics import r2_score
 
-        pred, y, sw = to_host(self.predict(X)), to_host(y), to_host(sample_weight)
+        pred = to_host(self._predict(X, "score"))
+        y, sw = to_host(y), to_host(sample_weight)
         return float(r2_score(y, pred, sample_weight=sw))
