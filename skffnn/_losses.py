@@ -43,13 +43,7 @@ from scipy.special import xlogy
 
 from . import functional as F
 
-__all__ = [
-    "HEADS",
-    "Head",
-    "get_head",
-    "xp_soft_log_loss_and_seed",
-    "xp_squared_error_and_seed",
-]
+__all__ = ["HEADS", "Head", "get_head"]
 
 
 def _batch_mean(per_sample: np.ndarray, sample_weight) -> float:

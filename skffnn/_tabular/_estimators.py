@@ -418,7 +418,8 @@ _COMMON_DOC = """
 
 _TAIL_DOC = """
     dtype : {"float32", "float64"}, default="float32"
-        Precision of training (prediction always runs in float64): float32
+        Precision of training (prediction runs in float64, or float32 on a
+        device without float64, such as Apple's MPS): float32
         is about twice as fast, and float64 was not more accurate in the
         ablation (phoneme: 0.132 against 0.128 error).
     random_state : int, RandomState instance or None, default=None
@@ -439,8 +440,10 @@ _ATTR_DOC = """
         The epoch whose parameters the model holds (1-based).
     preprocessor_ : RobustSmoothClipScaler or None
         The fitted preprocessing.
-    params_ : ndarray
-        Every parameter in one flat vector (``net_.views(params_)`` names them).
+    params_ : array of shape (n_params,)
+        Every parameter in one flat vector (``net_.views(params_)`` names them),
+        in the training ``dtype``; under array API dispatch in the library and
+        on the device of the training ``X``.
     net_ : object
         The network's layout and gates.
     n_features_in_ : int
@@ -773,9 +776,10 @@ class TabularFFNRegressor(RegressorMixin, _BaseTabular):
 
     Attributes
     ----------
-    y_mean_, y_scale_ : ndarray of shape (n_outputs,)
-        The targets' standardisation.
-    y_min_, y_max_ : ndarray of shape (n_outputs,)
+    y_mean_, y_scale_ : array of shape (n_outputs,)
+        The targets' standardisation (float64; in the namespace of the
+        training ``X`` under array API dispatch, as ``params_``).
+    y_min_, y_max_ : array of shape (n_outputs,)
         The training targets' range."""
         + _ATTR_DOC
         + """
