@@ -86,10 +86,11 @@ def test_torch_fit_matches_the_numpy_fit(kind, variant, dtype):
                                    atol=1e-10)  # fmt: skip
         np.testing.assert_allclose(est.loss_curve_, ref.loss_curve_, rtol=1e-9)
     else:
-        # float32's rounding (1e-7), amplified by the Adam steps.
+        # float32's rounding (6e-8), amplified by the Adam steps (measured:
+        # 6e-4 of a probability at most, 2e-5 of the loss).
         scale = max(float(np.abs(want).max()), 1.0)
-        np.testing.assert_allclose(got.numpy(), want, rtol=1e-2, atol=1e-2 * scale)
-        np.testing.assert_allclose(est.loss_curve_, ref.loss_curve_, rtol=1e-3)
+        np.testing.assert_allclose(got.numpy(), want, rtol=2e-3, atol=2e-3 * scale)
+        np.testing.assert_allclose(est.loss_curve_, ref.loss_curve_, rtol=2e-4)
     if kind == "clf":
         np.testing.assert_array_equal(
             est.predict(torch.asarray(X)).numpy(), ref.predict(X)
