@@ -267,3 +267,30 @@ def test_a_diverged_fit_raises_and_leaves_the_fitted_model_as_it_was(kind):
         est.fit(X, y)
     np.testing.assert_array_equal(est.params_, params)
     np.testing.assert_array_equal(est.predict(X), before)
+
+
+class _FixedOutputs:
+    """A stand-in network whose forward pass returns fixed member outputs."""
+
+    def __init__(self, out):
+        self.out = out
+
+    def forward(self, theta, X):
+        return self.out, None
+
+
+def test_validation_log_loss_is_exact_where_probabilities_underflow():
+    """The held-out log-loss comes from the logits (log-softmax, then logsumexp
+    over the members), not from probabilities clipped at 1e-15."""
+    # Two members, two rows; the true class is 200 (row 0) and 1 (row 1)
+    # below the other in member 0's logits, 300 and 2 in member 1's.
+    out = np.array([[[0.0, 200.0], [1.0, 0.0]], [[0.0, 300.0], [2.0, 0.0]]])
+    Y = np.array([[1.0, 0.0], [0.0, 1.0]])
+    w = np.array([1.0, 3.0])
+    clf = TabularFFNClassifier(selection="log_loss")
+    acc, (logloss, _) = clf._validation(_FixedOutputs(out), None, None, Y, w, np)
+    # log of the members' mean probability of the true class, row by row.
+    row0 = np.logaddexp(-200 - np.log1p(np.exp(-200)), -300) - np.log(2)
+    row1 = np.logaddexp(-np.log1p(np.exp(1)), -np.log1p(np.exp(2))) - np.log(2)
+    assert acc == 0.0
+    assert logloss == pytest.approx(-(1 * row0 + 3 * row1) / 4, rel=1e-12)

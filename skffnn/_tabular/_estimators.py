@@ -637,29 +637,31 @@ class TabularFFNClassifier(ClassifierMixin, _BaseTabular):
         return xp_soft_log_loss_and_seed(out, target, share, xp)
 
     @staticmethod
-    def _log_proba_from_raw(out, xp):
-        """Log of the members' mean probability: ``logsumexp - log k``, exactly."""
-        logp = F._xp_log_softmax(out, xp)
-        if out.shape[0] == 1:
-            return logp[0, ...]
-        return F._xp_logsumexp(logp, xp, axis=0) - float(np.log(out.shape[0]))
+    def _proba_from_log(logp, xp):
+        """The members' mean probability from their log-softmax ``(k, n, C)``."""
+        return xp.mean(xp.exp(logp), axis=0)
 
     @staticmethod
-    def _proba_from_raw(out, xp):
-        return xp.mean(xp.exp(F._xp_log_softmax(out, xp)), axis=0)
+    def _log_mean_proba(logp, xp):
+        """Log of the members' mean probability: ``logsumexp - log k``, exactly."""
+        k = logp.shape[0]
+        if k == 1:
+            return logp[0, ...]
+        return F._xp_logsumexp(logp, xp, axis=0) - float(np.log(k))
 
     def _validation(self, net, theta, X, Y, w, xp):
         out = net.forward(theta, X)[0]
         wsum = float(xp.sum(w))
         if wsum <= 0:
             return 0.0, (0.0, 0.0)
-        proba = self._proba_from_raw(out, xp)
+        logp = F._xp_log_softmax(out, xp)
+        proba = self._proba_from_log(logp, xp)
         codes = xp.argmax(Y, axis=1)
         hits = xp.astype(xp.argmax(proba, axis=1) == codes, w.dtype)
         acc = float(xp.sum(w * hits) / wsum)
         # Log-loss from the logits (log_softmax, logsumexp over the members):
         # no probability is rounded to 0 and clipped.
-        log_true = xp.sum(self._log_proba_from_raw(out, xp) * Y, axis=1)
+        log_true = xp.sum(self._log_mean_proba(logp, xp) * Y, axis=1)
         logloss = float(-xp.sum(w * log_true) / wsum)
         key = (1 - acc, logloss) if self.selection == "error" else (logloss, 1 - acc)
         return acc, key
@@ -681,7 +683,8 @@ class TabularFFNClassifier(ClassifierMixin, _BaseTabular):
 
     def _proba(self, X, method):
         ns, out = self._raw_outputs(X, method)
-        return self._proba_from_raw(out, _ops(ns))
+        xp = _ops(ns)
+        return self._proba_from_log(F._xp_log_softmax(out, xp), xp)
 
     def predict_log_proba(self, X):
         """Logarithm of :meth:`predict_proba`.
