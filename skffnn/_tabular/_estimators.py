@@ -334,7 +334,10 @@ class _BaseTabular(VersionStampMixin, _callbacks.CallbackSupport, BaseEstimator)
         """
         ns, X = self._predict_input(X, method)
         xp = _ops(ns)
-        net, theta = self.net_, xp.astype(self.params_, X.dtype)
+        # (not xp.astype on NumPy: numpy 2.0, the oldest supported, lacks it)
+        theta = self.params_
+        theta = theta.astype(X.dtype) if ns.buffers else xp.astype(theta, X.dtype)
+        net = self.net_
         n, outs = X.shape[0], []
         for lo in range(0, max(n, 1), 4096):
             outs.append(net.forward(theta, X[lo : min(lo + 4096, n), ...])[0])
@@ -657,8 +660,8 @@ class TabularFFNClassifier(ClassifierMixin, _BaseTabular):
         logp = F._xp_log_softmax(out, xp)
         proba = self._proba_from_log(logp, xp)
         codes = xp.argmax(Y, axis=1)
-        hits = xp.astype(xp.argmax(proba, axis=1) == codes, w.dtype)
-        acc = float(xp.sum(w * hits) / wsum)
+        hits = xp.where(xp.argmax(proba, axis=1) == codes, w, xp.zeros_like(w))
+        acc = float(xp.sum(hits) / wsum)
         # Log-loss from the logits (log_softmax, logsumexp over the members):
         # no probability is rounded to 0 and clipped.
         log_true = xp.sum(self._log_mean_proba(logp, xp) * Y, axis=1)
