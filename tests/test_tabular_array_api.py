@@ -230,8 +230,14 @@ def test_torch_fitted_model_exports_to_onnx(kind):
         np.testing.assert_allclose(got[0], est.predict(Xt).numpy(), rtol=1e-12)
 
 
-def test_numpy_input_under_dispatch_computes_in_numpy():
-    X, y, Est = _data("clf")
-    est = Est(**SMALL).fit(X, y)
+@pytest.mark.parametrize("kind", ["clf", "reg"])
+def test_numpy_input_under_dispatch_computes_as_without_it(kind):
+    X, y, Est = _data(kind)
+    est = Est(**SMALL, n_ensemble=2).fit(X, y)
     assert type(est.params_) is np.ndarray
-    assert type(est.predict_proba(X)) is np.ndarray
+    got = _output(est, X)
+    assert type(got) is np.ndarray
+    with sklearn.config_context(array_api_dispatch=False):
+        ref = Est(**SMALL, n_ensemble=2).fit(X, y)
+        np.testing.assert_array_equal(got, _output(ref, X))
+    np.testing.assert_array_equal(est.params_, ref.params_)
