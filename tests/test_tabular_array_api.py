@@ -241,3 +241,24 @@ def test_numpy_input_under_dispatch_computes_as_without_it(kind):
         ref = Est(**SMALL, n_ensemble=2).fit(X, y)
         np.testing.assert_array_equal(got, _output(ref, X))
     np.testing.assert_array_equal(est.params_, ref.params_)
+
+
+@pytest.mark.parametrize("kind", ["clf", "reg"])
+def test_scoring_monitor_on_a_torch_fit_scores_as_on_the_numpy_fit(kind):
+    """Callbacks see the caller's arrays and the model of each epoch in X's
+    namespace: a monitor's scores equal the NumPy fit's (float64 training)."""
+    from sklearn.callback import ScoringMonitor  # scikit-learn 1.9, as this module
+
+    X, y, Est = _data(kind)
+    scoring = "accuracy" if kind == "clf" else "r2"
+    logs = {}
+    for name, (Xf, yf) in {
+        "numpy": (X, y),
+        "torch": (torch.asarray(X), torch.asarray(y)),
+    }.items():
+        monitor = ScoringMonitor(scoring=scoring)
+        est = Est(**SMALL, dtype="float64")
+        est.set_callbacks(monitor).fit(Xf, yf)
+        logs[name] = [row[scoring] for row in monitor.get_logs().data]
+    assert len(logs["torch"]) == len(logs["numpy"]) > 1
+    np.testing.assert_allclose(logs["torch"], logs["numpy"], rtol=1e-6)
