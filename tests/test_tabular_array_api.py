@@ -63,10 +63,18 @@ def _output(est, X):
     return est.predict_proba(X) if hasattr(est, "predict_proba") else est.predict(X)
 
 
+def _torch_device(name):
+    if name == "cuda" and not torch.cuda.is_available():
+        pytest.skip("torch has no CUDA device on this machine")
+    return torch.device(name)
+
+
+@pytest.mark.parametrize("device", ["cpu", "cuda"])
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("variant", ["defaults", "rich"])
 @pytest.mark.parametrize("kind", ["clf", "reg"])
-def test_torch_fit_matches_the_numpy_fit(kind, variant, dtype):
+def test_torch_fit_matches_the_numpy_fit(kind, variant, dtype, device):
+    device = _torch_device(device)
     X, y, Est = _data(kind)
     params = {**SMALL, "dtype": dtype}
     if variant == "rich":
@@ -74,15 +82,18 @@ def test_torch_fit_matches_the_numpy_fit(kind, variant, dtype):
     with sklearn.config_context(array_api_dispatch=False):
         ref = Est(**params).fit(X, y)
         want = _output(ref, X)
-    est = Est(**params).fit(torch.asarray(X), torch.asarray(y))
+    Xt = torch.asarray(X, device=device)
+    est = Est(**params).fit(Xt, torch.asarray(y, device=device))
     assert isinstance(est.params_, torch.Tensor)
     assert est.params_.dtype == getattr(torch, dtype)
-    got = _output(est, torch.asarray(X))
-    assert isinstance(got, torch.Tensor) and got.dtype == torch.float64
+    assert est.params_.device.type == device.type
+    got = _output(est, Xt)
+    assert got.device.type == device.type and got.dtype == torch.float64
+    got = got.cpu()
     assert est.best_epoch_ == ref.best_epoch_
     if dtype == "float64":
         np.testing.assert_allclose(got.numpy(), want, rtol=1e-9, atol=1e-12)
-        np.testing.assert_allclose(est.params_.numpy(), ref.params_, rtol=1e-9,
+        np.testing.assert_allclose(est.params_.cpu().numpy(), ref.params_, rtol=1e-9,
                                    atol=1e-10)  # fmt: skip
         np.testing.assert_allclose(est.loss_curve_, ref.loss_curve_, rtol=1e-9)
     else:
@@ -92,10 +103,8 @@ def test_torch_fit_matches_the_numpy_fit(kind, variant, dtype):
         np.testing.assert_allclose(got.numpy(), want, rtol=2e-3, atol=2e-3 * scale)
         np.testing.assert_allclose(est.loss_curve_, ref.loss_curve_, rtol=2e-4)
     if kind == "clf":
-        np.testing.assert_array_equal(
-            est.predict(torch.asarray(X)).numpy(), ref.predict(X)
-        )
-        assert est.score(torch.asarray(X), y) == pytest.approx(ref.score(X, y))
+        np.testing.assert_array_equal(est.predict(Xt).cpu().numpy(), ref.predict(X))
+        assert est.score(Xt, y) == pytest.approx(ref.score(X, y))
 
 
 @pytest.mark.parametrize("kind", ["clf", "reg"])
