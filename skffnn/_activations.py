@@ -324,9 +324,7 @@ class Mish(Gate):
         return a
 
     def xp_local_gradient(self, a, xp):
-        z = self._kept(a)
-        t = _tanh_softplus(z, xp)
-        return z * F._xp_sigmoid(z, xp) * (1 - t * t) + t
+        return xp_mish_local_gradient(self._kept(a), xp)
 
     def _keep(self, a, z) -> None:
         kept = self._inputs.__dict__.setdefault("d", {})
@@ -348,6 +346,12 @@ def mish_local_gradient(z: np.ndarray) -> np.ndarray:
     """Mish's ``f'(z) = t + z sigmoid(z) (1 - t^2)``, ``t = tanh(softplus(z))``."""
     t = _tanh_softplus(z, np)
     return z * F.sigmoid(z) * (1 - t * t) + t
+
+
+def xp_mish_local_gradient(z, xp):
+    """:func:`mish_local_gradient` in an array API namespace ``xp``."""
+    t = _tanh_softplus(z, xp)
+    return z * F._xp_sigmoid(z, xp) * (1 - t * t) + t
 
 
 def _tanh_softplus(z, xp):

@@ -428,6 +428,37 @@ class MultinomialLogLoss(Head):
         return loss, _seed(s, y, sample_weight, out)
 
 
+# -- soft targets, ensemble members, any namespace (the Tabular estimators) ----
+# ``z`` is ``(..., n, c)``: the leading axes are ensemble members whose losses
+# are averaged; ``share`` ``(n,)`` is each row's weight divided by the total
+# weight times the number of members (and outputs), so that the loss is a
+# weighted mean. ``xp`` is any array API namespace, NumPy included; the loss
+# is a 0-d array (no host synchronisation), the seed is ``dloss/dz``.
+
+
+def xp_soft_log_loss_and_seed(z, target, share, xp):
+    """Cross-entropy of logits ``z`` against soft targets (rows summing to 1).
+
+    ``-sum(share * sum(target * log_softmax(z)))`` and its seed
+    ``(softmax(z) - target) * share``, from :func:`skffnn.functional._xp_log_softmax`
+    (label smoothing gives soft targets; one-hot targets are the multinomial
+    log-loss).
+    """
+    logp = F._xp_log_softmax(z, xp)
+    loss = -xp.sum(xp.sum(logp * target, axis=-1) * share)
+    return loss, (xp.exp(logp) - target) * xp.expand_dims(share, axis=1)
+
+
+def xp_squared_error_and_seed(z, y, share, xp):
+    """Weighted mean squared error ``sum(share * sum((z - y)**2))`` and its seed.
+
+    No factor 1/2 (the Tabular estimators' MSE): the seed is ``2 (z - y) share``.
+    """
+    diff = z - y
+    loss = xp.sum(xp.sum(diff * diff, axis=-1) * share)
+    return loss, diff * xp.expand_dims(2 * share, axis=1)
+
+
 HEADS: dict[str, Head] = {
     h.name: h
     for h in (SquaredError(), Poisson(), BinaryLogLoss(), MultinomialLogLoss())

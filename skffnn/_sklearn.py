@@ -20,7 +20,11 @@ import inspect
 from sklearn import __version__ as _sklearn_version
 from sklearn.base import _fit_context
 from sklearn.externals import array_api_compat
-from sklearn.utils._array_api import _convert_to_numpy, _is_numpy_namespace
+from sklearn.utils._array_api import (
+    _convert_to_numpy,
+    _is_numpy_namespace,
+    _max_precision_float_dtype,
+)
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.multiclass import _check_partial_fit_first_call
 from sklearn.utils.optimize import _check_optimize_result
@@ -37,6 +41,7 @@ __all__ = [
     "_convert_to_numpy",
     "_fit_context",
     "_is_numpy_namespace",
+    "_max_precision_float_dtype",
     "array_api_compat",
 ]
 

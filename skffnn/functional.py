@@ -1381,3 +1381,20 @@ def _xp_shifted_log_total(z, xp):
     """``(s, log S)``: ``s = z - max_row(z) <= 0`` and ``S = sum_row exp(s) >= 1``."""
     s = z - xp.max(z, axis=1, keepdims=True)
     return s, xp.log(xp.sum(xp.exp(s), axis=1))
+
+
+def _xp_log_softmax(z, xp):
+    """``log_softmax`` over the last axis of ``z`` (any leading axes), in ``xp``.
+
+    ``s - log(sum(exp(s)))`` with ``s = z - max`` (:func:`_xp_shifted_log_total`,
+    row by row), in the working dtype: what the Tabular estimators train and
+    predict with, on NumPy as on any array API namespace.
+    """
+    s, log_total = _xp_shifted_log_total(xp.reshape(z, (-1, z.shape[-1])), xp)
+    return xp.reshape(s - xp.expand_dims(log_total, axis=1), z.shape)
+
+
+def _xp_logsumexp(z, xp, axis=0):
+    """``log(sum(exp(z)))`` along ``axis``, shifted by the maximum (finite ``z``)."""
+    m = xp.max(z, axis=axis, keepdims=True)
+    return xp.squeeze(m, axis=axis) + xp.log(xp.sum(xp.exp(z - m), axis=axis))

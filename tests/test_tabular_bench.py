@@ -44,3 +44,31 @@ def test_report_ranks_counts_wins_and_leaves_out_unfinished_models(bench):
     # and the two that finished both datasets, ranked over both
     assert "| tabular | " in text.split("on 2 datasets")[1]
     assert "| slow |" not in text.split("on 2 datasets")[1]
+
+
+def test_ab_tabular_compares_predictions_and_fit_time_with_a_git_revision(capsys):
+    """benchmarks/ab_tabular.py: against HEAD itself every prediction is the same."""
+    import subprocess
+    import sys
+
+    inside = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True
+    )
+    if inside.returncode != 0:
+        pytest.skip("not a git checkout: ab_tabular.py compares git revisions")
+    spec = importlib.util.spec_from_file_location(
+        "ab_tabular", ROOT / "benchmarks" / "ab_tabular.py"
+    )
+    ab = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(ab)
+    assert ab.main(["--base", "HEAD", "--rounds", "1", "--max-iter", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "base HEAD" in out and "new / base:" in out
+    rows = [line.split() for line in out.splitlines() if line.startswith("  ")]
+    table = {r[0]: r[1:] for r in rows if r[0] in ab.datasets()}
+    assert len(table) == 4
+    for rel, classes, epoch, loss in table.values():
+        assert float(rel) == 0 and float(loss) == 0 and epoch == "same"
+        assert classes in ("same", "-")
+    base = sys.modules["skffnn_base"]
+    assert not Path(base.__file__).resolve().is_relative_to(ROOT.resolve())

@@ -174,6 +174,12 @@ def test_best_epoch_is_restored_and_curves_are_reported():
     assert clf.best_validation_score_ == clf.validation_scores_[clf.best_epoch_ - 1]
 
 
+def _loss_and_seed(est, out, Y, w):
+    """The estimator's training loss (a float) and seed, computed by NumPy."""
+    loss, seed = est._loss_and_seed(out, Y, w, w.sum(), np)
+    return float(loss), seed
+
+
 @pytest.mark.parametrize("smoothing", [0.0, 0.1])
 def test_classification_loss_seed_matches_finite_differences(smoothing):
     clf = TabularFFNClassifier(label_smoothing=smoothing)
@@ -181,13 +187,14 @@ def test_classification_loss_seed_matches_finite_differences(smoothing):
     out = rng.normal(size=(3, 5, 4))
     Y = np.eye(4)[rng.integers(0, 4, 5)]
     w = rng.uniform(0.5, 2, 5)
-    _, seed = clf._loss_and_seed(out, Y, w)
+    _, seed = _loss_and_seed(clf, out, Y, w)
     num = np.zeros_like(out)
     for i in np.ndindex(out.shape):
         e = np.zeros_like(out)
         e[i] = 1e-6
         num[i] = (
-            clf._loss_and_seed(out + e, Y, w)[0] - clf._loss_and_seed(out - e, Y, w)[0]
+            _loss_and_seed(clf, out + e, Y, w)[0]
+            - _loss_and_seed(clf, out - e, Y, w)[0]
         ) / 2e-6
     np.testing.assert_allclose(seed, num, rtol=1e-6, atol=1e-10)
 
@@ -196,13 +203,14 @@ def test_regression_loss_seed_matches_finite_differences():
     reg = TabularFFNRegressor()
     rng = np.random.default_rng(0)
     out, Y, w = rng.normal(size=(2, 5, 3)), rng.normal(size=(5, 3)), rng.uniform(size=5)
-    _, seed = reg._loss_and_seed(out, Y, w)
+    _, seed = _loss_and_seed(reg, out, Y, w)
     num = np.zeros_like(out)
     for i in np.ndindex(out.shape):
         e = np.zeros_like(out)
         e[i] = 1e-6
         num[i] = (
-            reg._loss_and_seed(out + e, Y, w)[0] - reg._loss_and_seed(out - e, Y, w)[0]
+            _loss_and_seed(reg, out + e, Y, w)[0]
+            - _loss_and_seed(reg, out - e, Y, w)[0]
         ) / 2e-6
     np.testing.assert_allclose(seed, num, rtol=1e-6, atol=1e-10)
 
@@ -259,3 +267,30 @@ def test_a_diverged_fit_raises_and_leaves_the_fitted_model_as_it_was(kind):
         est.fit(X, y)
     np.testing.assert_array_equal(est.params_, params)
     np.testing.assert_array_equal(est.predict(X), before)
+
+
+class _FixedOutputs:
+    """A stand-in network whose forward pass returns fixed member outputs."""
+
+    def __init__(self, out):
+        self.out = out
+
+    def forward(self, theta, X):
+        return self.out, None
+
+
+def test_validation_log_loss_is_exact_where_probabilities_underflow():
+    """The held-out log-loss comes from the logits (log-softmax, then logsumexp
+    over the members), not from probabilities clipped at 1e-15."""
+    # Two members, two rows; the true class is 200 (row 0) and 1 (row 1)
+    # below the other in member 0's logits, 300 and 2 in member 1's.
+    out = np.array([[[0.0, 200.0], [1.0, 0.0]], [[0.0, 300.0], [2.0, 0.0]]])
+    Y = np.array([[1.0, 0.0], [0.0, 1.0]])
+    w = np.array([1.0, 3.0])
+    clf = TabularFFNClassifier(selection="log_loss")
+    acc, (logloss, _) = clf._validation(_FixedOutputs(out), None, None, Y, w, np)
+    # log of the members' mean probability of the true class, row by row.
+    row0 = np.logaddexp(-200 - np.log1p(np.exp(-200)), -300) - np.log(2)
+    row1 = np.logaddexp(-np.log1p(np.exp(1)), -np.log1p(np.exp(2))) - np.log(2)
+    assert acc == 0.0
+    assert logloss == pytest.approx(-(1 * row0 + 3 * row1) / 4, rel=1e-12)

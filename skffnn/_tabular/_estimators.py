@@ -19,10 +19,25 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .. import _callbacks
+from .. import functional as F
+from .._losses import xp_soft_log_loss_and_seed, xp_squared_error_and_seed
+from .._namespace import (
+    check_same_namespace,
+    fitted_namespace,
+    namespace_of,
+    to_host,
+)
 from .._persistence import VersionStampMixin
-from .._sklearn import Interval, StrOptions, _check_sample_weight, _fit_context
+from .._sklearn import (
+    ARRAY_API_SUPPORTED,
+    Interval,
+    StrOptions,
+    _check_sample_weight,
+    _fit_context,
+    _max_precision_float_dtype,
+)
 from .._threads import blas_threads, largest_gemm
-from ._gates import ACTIVATION_FNS
+from ._gates import ACTIVATION_FNS, smooth_clip
 from ._net import TabularNet
 from ._preprocessing import RobustSmoothClipScaler
 from ._schedules import SCHEDULES, schedule_value
@@ -56,9 +71,15 @@ def _rollback(method):
     return guarded
 
 
-def _log_softmax(z):
-    z = z - z.max(-1, keepdims=True)
-    return z - np.log(np.exp(z).sum(-1, keepdims=True))
+def _ops(ns):
+    """The module whose functions compute in namespace ``ns`` (NumPy's own)."""
+    return np if ns.buffers else ns.xp
+
+
+def _share(w, total, count, xp):
+    """``w / (total * count)``: each row's share of a weighted mean over ``count``
+    members (and outputs), the total kept away from 0 (an all-zero batch)."""
+    return w / (xp.maximum(total, xp.full_like(total, 1e-12)) * count)
 
 
 class _BaseTabular(VersionStampMixin, _callbacks.CallbackSupport, BaseEstimator):
@@ -92,10 +113,48 @@ class _BaseTabular(VersionStampMixin, _callbacks.CallbackSupport, BaseEstimator)
     }
 
     # -- input ------------------------------------------------------------------------
-    def _check_X(self, X, reset):
-        return validate_data(
-            self, X, dtype=[np.float64, np.float32], reset=reset, ensure_min_samples=1
-        )
+    def _host_inputs(self, X, y, sample_weight):
+        """The namespace of ``X`` and the three inputs as host arrays.
+
+        Under array API dispatch ``X`` decides where the fit computes; the
+        validation and the target encoding run on the host, as for NumPy
+        input (``y`` and ``sample_weight`` of any namespace join them there).
+        """
+        ns = namespace_of(X)
+        return ns, ns.to_host(X), to_host(y), to_host(sample_weight)
+
+    def _predict_input(self, X, method):
+        """Validated, preprocessed ``X`` in the fitted namespace, in float64.
+
+        ``X`` from another namespace or device than the fit's raises, naming
+        ``method``. The preprocessing's statistics (medians, ranges) were
+        computed on the host; here they are applied in the namespace.
+        """
+        check_is_fitted(self)
+        ns = fitted_namespace(self.params_)
+        check_same_namespace(self, namespace_of(X), ns, method)
+        dtypes = [ns.dtype("float64"), ns.dtype("float32")]
+        X = validate_data(self, X, dtype=dtypes, reset=False, ensure_min_samples=1)
+        pre, pdtype = self.preprocessor_, self._prediction_dtype(ns)
+        if ns.buffers:
+            if pre is not None:
+                X = pre.transform(X)
+            return ns, X.astype(np.float64, copy=False)
+        xp = ns.xp
+        if pre is not None:
+            host_dtype = ns.host_dtype(X.dtype)
+            center = ns.asarray(pre.center_.astype(host_dtype))
+            X = (X - center) * ns.asarray(pre.scale_.astype(host_dtype))
+            if pre.clip is not None:
+                X = smooth_clip(X, float(pre.clip), xp)
+        return ns, xp.astype(X, pdtype)
+
+    @staticmethod
+    def _prediction_dtype(ns):
+        """float64, where the device has it (not on Apple's MPS: float32)."""
+        if ns.buffers:
+            return np.float64
+        return _max_precision_float_dtype(ns.xp, ns.device)
 
     def _validation_split(self, n, y_strat, rng):
         """Training and held-out row indices (all rows and none when too few)."""
@@ -112,7 +171,15 @@ class _BaseTabular(VersionStampMixin, _callbacks.CallbackSupport, BaseEstimator)
         return train_test_split(idx, test_size=n_val, random_state=seed, stratify=strat)
 
     # -- training ---------------------------------------------------------------------
-    def _fit(self, X, Y, sample_weight, y_strat):
+    def _fit(self, ns, X, Y, sample_weight, y_strat, given):
+        """Train on host-validated ``X``, encoded targets ``Y`` (host arrays),
+        computing in ``ns``; ``given`` is the caller's ``(X, y)`` for callbacks.
+
+        The host draws everything random (initial parameters, the split,
+        the shuffles, the dropout masks), so that the same ``random_state``
+        gives the same fit in every namespace; the data, the parameters and
+        Adam's moments move to the namespace's device once.
+        """
         rng = check_random_state(self.random_state)
         dtype = np.dtype(self.dtype)
         if self.preprocessing is None:
@@ -137,7 +204,8 @@ class _BaseTabular(VersionStampMixin, _callbacks.CallbackSupport, BaseEstimator)
             self.parametric_activation,
             dtype,
         )
-        theta = net.init(rng, self.embedding_sigma)
+        theta = ns.asarray(net.init(rng, self.embedding_sigma))
+        xp = _ops(ns)
         drop_rng = np.random.default_rng(rng.randint(np.iinfo(np.int32).max))
         factors = dict(DEFAULT_LR_FACTORS)
         factors.update(self.lr_factors or {})
@@ -147,10 +215,12 @@ class _BaseTabular(VersionStampMixin, _callbacks.CallbackSupport, BaseEstimator)
                 f"lr_factors has unknown groups {sorted(unknown)}; the groups are "
                 f"{sorted(DEFAULT_LR_FACTORS)}."
             )
-        lr_vec = net.group_vector(factors)
-        decay_mask = net.group_vector({g: float(g == "weight") for g in factors})
-        m = np.zeros_like(theta)
-        v = np.zeros_like(theta)
+        lr_vec = ns.asarray(net.group_vector(factors))
+        decay_mask = ns.asarray(
+            net.group_vector({g: float(g == "weight") for g in factors})
+        )
+        m = xp.zeros_like(theta)
+        v = xp.zeros_like(theta)
         b1, b2, eps = self.beta_1, self.beta_2, self.epsilon
         n_tr = len(tr)
         bs = min(self.batch_size, n_tr)
@@ -158,17 +228,18 @@ class _BaseTabular(VersionStampMixin, _callbacks.CallbackSupport, BaseEstimator)
         total = steps_per_epoch * self.max_iter
         watch = _callbacks.start_fit(
             self,
-            X,
-            self._y_for_callbacks,
+            *ns.callback_data((X, self._y_for_callbacks), given),
             task_name="fit",
             max_subtasks=self.max_iter,
             sample_weight=sample_weight,
         )
         self.loss_curve_, self.validation_scores_ = [], []
         best = (np.inf, np.inf)
-        best_theta, best_epoch = theta.copy(), 0
+        best_theta, best_epoch = ns.copy(theta), 0
         step = 0
-        Xtr, Ytr, swtr = Xp[tr], Y[tr], sw[tr]
+        # The rows move to the device once; batches are gathered there.
+        Xtr, Ytr, swtr = ns.asarray(Xp[tr]), ns.asarray(Y[tr]), ns.asarray(sw[tr])
+        Xva, Yva, swva = ns.asarray(Xp[va]), ns.asarray(Y[va]), ns.asarray(sw[va])
         units = [net.input_width, *self.hidden_layer_sizes, Y.shape[1]]
         with (
             np.errstate(all="ignore"),  # divergence is checked after each epoch
@@ -176,20 +247,23 @@ class _BaseTabular(VersionStampMixin, _callbacks.CallbackSupport, BaseEstimator)
         ):
             for epoch in range(self.max_iter):
                 watch.iteration_begin(functools.partial(self._recon, net, theta, epoch))
-                perm = rng.permutation(n_tr)
-                epoch_loss, epoch_w = 0.0, 0.0
+                perm = ns.asarray(rng.permutation(n_tr))
+                losses, totals = [], []  # 0-d arrays: one host copy per epoch
                 for b in range(steps_per_epoch):
                     rows = perm[b * bs : (b + 1) * bs]
                     t = step / total
                     p_drop = self.dropout * schedule_value(self.dropout_schedule, t)
                     out, caches = net.forward(
                         theta,
-                        Xtr[rows],
+                        xp.take(Xtr, rows, axis=0),
                         rng=drop_rng if p_drop > 0 else None,
                         dropout=p_drop,
                     )
-                    w = swtr[rows]
-                    loss, grad_out = self._loss_and_seed(out, Ytr[rows], w)
+                    w = xp.take(swtr, rows, axis=0)
+                    w_total = xp.sum(w)
+                    loss, grad_out = self._loss_and_seed(
+                        out, xp.take(Ytr, rows, axis=0), w, w_total, xp
+                    )
                     grad = net.backward(theta, grad_out, caches)
                     # Adam (Kingma & Ba 2015), bias-corrected, per-group rates.
                     step += 1
@@ -199,7 +273,7 @@ class _BaseTabular(VersionStampMixin, _callbacks.CallbackSupport, BaseEstimator)
                     v += (1 - b2) * grad * grad
                     lr = self.learning_rate * schedule_value(self.lr_schedule, t)
                     c1, c2 = 1 - b1**step, 1 - b2**step
-                    upd = (m / c1) / (np.sqrt(v / c2) + eps)
+                    upd = (m / c1) / (xp.sqrt(v / c2) + eps)
                     upd *= lr_vec
                     if self.weight_decay:
                         # Decoupled (Loshchilov & Hutter 2019): weights only.
@@ -207,11 +281,15 @@ class _BaseTabular(VersionStampMixin, _callbacks.CallbackSupport, BaseEstimator)
                             self.weight_decay_schedule, t
                         )
                         theta -= (lr * wd) * decay_mask * theta
-                    theta -= dtype.type(lr) * upd
-                    ws = float(w.sum())
+                    theta -= lr * upd  # a Python float takes theta's dtype
+                    losses.append(loss)
+                    totals.append(w_total)
+                epoch_loss, epoch_w = 0.0, 0.0
+                pairs = ns.to_host(xp.stack([*losses, *totals])).tolist()
+                for loss, ws in zip(pairs[: len(losses)], pairs[len(losses) :]):
                     epoch_loss += loss * ws
                     epoch_w += ws
-                if not (np.isfinite(epoch_loss) and np.all(np.isfinite(theta))):
+                if not (np.isfinite(epoch_loss) and ns.all_finite(theta)):
                     raise ValueError(
                         "Training diverged: the loss or the parameters became "
                         "non-finite; lower "
@@ -219,10 +297,10 @@ class _BaseTabular(VersionStampMixin, _callbacks.CallbackSupport, BaseEstimator)
                     )
                 self.loss_curve_.append(epoch_loss / max(epoch_w, 1e-300))
                 if len(va):
-                    score, key = self._validation(net, theta, Xp[va], Y[va], sw[va])
+                    score, key = self._validation(net, theta, Xva, Yva, swva, xp)
                     self.validation_scores_.append(score)
                     if key <= best:  # the last of equally good epochs (RealMLP)
-                        best, best_theta, best_epoch = key, theta.copy(), epoch + 1
+                        best, best_theta, best_epoch = key, ns.copy(theta), epoch + 1
                 stop = watch.iteration_end(
                     functools.partial(self._recon, net, theta, epoch + 1),
                     loss=self.loss_curve_[-1],
@@ -246,29 +324,32 @@ class _BaseTabular(VersionStampMixin, _callbacks.CallbackSupport, BaseEstimator)
     def _recon(self, net, theta, n_iter):
         return {"params_": theta, "net_": net, "n_iter_": n_iter}
 
-    def _raw_outputs(self, X):
-        """Every member's output ``(k, n, n_outputs)`` for preprocessed rows, in blocks.
+    def _raw_outputs(self, X, method):
+        """Every member's output ``(k, n, n_outputs)`` for input rows, in blocks,
+        and the namespace they are in.
 
         Prediction runs in float64 whatever the training dtype: float32 BLAS
         kernels round a row differently depending on the rows around it, and
         a row's prediction must not depend on its batch (scikit-learn checks it).
         """
-        net, theta = self.net_, self.params_.astype(np.float64)
-        outs = []
-        for lo in range(0, max(X.shape[0], 1), 4096):
-            outs.append(net.forward(theta, X[lo : lo + 4096])[0])
-        return np.concatenate(outs, axis=1)
-
-    def _preprocess(self, X):
-        X = self._check_X(X, reset=False)
-        if self.preprocessor_ is not None:
-            X = self.preprocessor_.transform(X)
-        return X.astype(np.float64, copy=False)
+        ns, X = self._predict_input(X, method)
+        xp = _ops(ns)
+        # (not xp.astype on NumPy: numpy 2.0, the oldest supported, lacks it)
+        theta = self.params_
+        theta = theta.astype(X.dtype) if ns.buffers else xp.astype(theta, X.dtype)
+        net = self.net_
+        n, outs = X.shape[0], []
+        for lo in range(0, max(n, 1), 4096):
+            outs.append(net.forward(theta, X[lo : min(lo + 4096, n), ...])[0])
+        return ns, xp.concat(outs, axis=1)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = False
         tags.non_deterministic = False
+        # Fit and predict compute in X's namespace under array API dispatch
+        # (scikit-learn 1.9's contract: skffnn._sklearn).
+        tags.array_api_support = ARRAY_API_SUPPORTED
         return tags
 
 
@@ -340,7 +421,8 @@ _COMMON_DOC = """
 
 _TAIL_DOC = """
     dtype : {"float32", "float64"}, default="float32"
-        Precision of training (prediction always runs in float64): float32
+        Precision of training (prediction runs in float64, or float32 on a
+        device without float64, such as Apple's MPS): float32
         is about twice as fast, and float64 was not more accurate in the
         ablation (phoneme: 0.132 against 0.128 error).
     random_state : int, RandomState instance or None, default=None
@@ -361,8 +443,10 @@ _ATTR_DOC = """
         The epoch whose parameters the model holds (1-based).
     preprocessor_ : RobustSmoothClipScaler or None
         The fitted preprocessing.
-    params_ : ndarray
-        Every parameter in one flat vector (``net_.views(params_)`` names them).
+    params_ : array of shape (n_params,)
+        Every parameter in one flat vector (``net_.views(params_)`` names them),
+        in the training ``dtype``; under array API dispatch in the library and
+        on the device of the training ``X``.
     net_ : object
         The network's layout and gates.
     n_features_in_ : int
@@ -512,6 +596,8 @@ class TabularFFNClassifier(ClassifierMixin, _BaseTabular):
         self : TabularFFNClassifier
             The fitted classifier.
         """
+        given = (X, y)
+        ns, X, y, sample_weight = self._host_inputs(X, y, sample_weight)
         X, y = validate_data(
             self,
             X,
@@ -542,33 +628,44 @@ class TabularFFNClassifier(ClassifierMixin, _BaseTabular):
         Y = np.eye(len(self.classes_), dtype=self.dtype)[codes]
         self._y_for_callbacks = y
         try:
-            return self._fit(X, Y, sw, codes)
+            return self._fit(ns, X, Y, sw, codes, given)
         finally:
             del self._y_for_callbacks
 
-    def _loss_and_seed(self, out, Y, w):
-        """Members' mean weighted cross-entropy; its gradient ``(k, n, C)``."""
-        k = out.shape[0]
+    def _loss_and_seed(self, out, Y, w, w_total, xp):
+        """Members' mean weighted cross-entropy (0-d); its gradient ``(k, n, C)``."""
         eps = self.label_smoothing
         target = Y if eps == 0 else (1 - eps) * Y + eps / Y.shape[1]
-        logp = _log_softmax(out)
-        wsum = max(float(w.sum()), 1e-12)
-        loss = -float(np.einsum("knc,nc,n->", logp, target, w)) / (wsum * k)
-        seed = (np.exp(logp) - target) * (w / (wsum * k)).astype(out.dtype)[:, None]
-        return loss, seed
+        share = _share(w, w_total, out.shape[0], xp)
+        return xp_soft_log_loss_and_seed(out, target, share, xp)
 
-    def _proba_from_raw(self, out):
-        return np.exp(_log_softmax(out)).mean(0)
+    @staticmethod
+    def _proba_from_log(logp, xp):
+        """The members' mean probability from their log-softmax ``(k, n, C)``."""
+        return xp.mean(xp.exp(logp), axis=0)
 
-    def _validation(self, net, theta, X, Y, w):
-        proba = self._proba_from_raw(net.forward(theta, X)[0])
-        wsum = float(w.sum())
+    @staticmethod
+    def _log_mean_proba(logp, xp):
+        """Log of the members' mean probability: ``logsumexp - log k``, exactly."""
+        k = logp.shape[0]
+        if k == 1:
+            return logp[0, ...]
+        return F._xp_logsumexp(logp, xp, axis=0) - float(np.log(k))
+
+    def _validation(self, net, theta, X, Y, w, xp):
+        out = net.forward(theta, X)[0]
+        wsum = float(xp.sum(w))
         if wsum <= 0:
             return 0.0, (0.0, 0.0)
-        codes = Y.argmax(1)
-        acc = float(np.sum(w * (proba.argmax(1) == codes)) / wsum)
-        p_true = np.clip(proba[np.arange(len(codes)), codes], 1e-15, 1)
-        logloss = float(-np.sum(w * np.log(p_true)) / wsum)
+        logp = F._xp_log_softmax(out, xp)
+        proba = self._proba_from_log(logp, xp)
+        codes = xp.argmax(Y, axis=1)
+        hits = xp.where(xp.argmax(proba, axis=1) == codes, w, xp.zeros_like(w))
+        acc = float(xp.sum(hits) / wsum)
+        # Log-loss from the logits (log_softmax, logsumexp over the members):
+        # no probability is rounded to 0 and clipped.
+        log_true = xp.sum(self._log_mean_proba(logp, xp) * Y, axis=1)
+        logloss = float(-xp.sum(w * log_true) / wsum)
         key = (1 - acc, logloss) if self.selection == "error" else (logloss, 1 - acc)
         return acc, key
 
@@ -585,9 +682,12 @@ class TabularFFNClassifier(ClassifierMixin, _BaseTabular):
         proba : ndarray of shape (n_samples, n_classes)
             Probability of each class (columns in ``classes_`` order).
         """
-        check_is_fitted(self)
-        proba = self._proba_from_raw(self._raw_outputs(self._preprocess(X)))
-        return proba.astype(np.float64)
+        return self._proba(X, "predict_proba")
+
+    def _proba(self, X, method):
+        ns, out = self._raw_outputs(X, method)
+        xp = _ops(ns)
+        return self._proba_from_log(F._xp_log_softmax(out, xp), xp)
 
     def predict_log_proba(self, X):
         """Logarithm of :meth:`predict_proba`.
@@ -602,8 +702,8 @@ class TabularFFNClassifier(ClassifierMixin, _BaseTabular):
         log_proba : ndarray of shape (n_samples, n_classes)
             Log-probability of each class.
         """
-        with np.errstate(divide="ignore"):
-            return np.log(self.predict_proba(X))
+        proba = self._proba(X, "predict_log_proba")
+        return fitted_namespace(proba).log(proba)
 
     def predict(self, X):
         """Most probable class of each row.
@@ -618,8 +718,41 @@ class TabularFFNClassifier(ClassifierMixin, _BaseTabular):
         y : ndarray of shape (n_samples,)
             The predicted class labels.
         """
-        proba = self.predict_proba(X)
-        return self.classes_[np.argmax(proba, axis=1)]
+        return self._predict(X, "predict")
+
+    def _predict(self, X, method):
+        proba = self._proba(X, method)
+        ns = fitted_namespace(proba)
+        labels = self.classes_[to_host(_ops(ns).argmax(proba, axis=1))]
+        # Labels are decoded on the host (classes_ lives there); numeric
+        # labels go back to X's namespace and device.
+        return ns.asarray(labels) if labels.dtype.kind in "biuf" else labels
+
+    def score(self, X, y, sample_weight=None):
+        """Mean accuracy of :meth:`predict` on ``X`` against ``y``.
+
+        Under array API dispatch computed on the host copies of the
+        predictions, ``y`` and ``sample_weight`` (of any namespace).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input rows.
+        y : array-like of shape (n_samples,)
+            True labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the rows.
+
+        Returns
+        -------
+        score : float
+            The (weighted) fraction of correctly classified rows.
+        """
+        from sklearn.metrics import accuracy_score
+
+        pred = to_host(self._predict(X, "score"))
+        y, sw = to_host(y), to_host(sample_weight)
+        return float(accuracy_score(y, pred, sample_weight=sw))
 
 
 class TabularFFNRegressor(RegressorMixin, _BaseTabular):
@@ -649,9 +782,10 @@ class TabularFFNRegressor(RegressorMixin, _BaseTabular):
 
     Attributes
     ----------
-    y_mean_, y_scale_ : ndarray of shape (n_outputs,)
-        The targets' standardisation.
-    y_min_, y_max_ : ndarray of shape (n_outputs,)
+    y_mean_, y_scale_ : array of shape (n_outputs,)
+        The targets' standardisation (float64; in the namespace of the
+        training ``X`` under array API dispatch, as ``params_``).
+    y_min_, y_max_ : array of shape (n_outputs,)
         The training targets' range."""
         + _ATTR_DOC
         + """
@@ -752,6 +886,8 @@ class TabularFFNRegressor(RegressorMixin, _BaseTabular):
         self : TabularFFNRegressor
             The fitted regressor.
         """
+        given = (X, y)
+        ns, X, y, sample_weight = self._host_inputs(X, y, sample_weight)
         X, y = validate_data(
             self,
             X,
@@ -765,34 +901,35 @@ class TabularFFNRegressor(RegressorMixin, _BaseTabular):
             sw = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
         Y = y.reshape(len(y), -1).astype(np.float64)
         self._y_ndim = y.ndim
-        self.y_mean_ = Y.mean(0)
+        y_mean = Y.mean(0)
         std = Y.std(0)
-        self.y_scale_ = np.where(std > 0, std, 1.0)
-        self.y_min_, self.y_max_ = Y.min(0), Y.max(0)
-        Ys = ((Y - self.y_mean_) / self.y_scale_).astype(self.dtype)
+        y_scale = np.where(std > 0, std, 1.0)
+        Ys = ((Y - y_mean) / y_scale).astype(self.dtype)
+        # The standardisation lives in X's namespace, in its widest float.
+        pdtype = self._prediction_dtype(ns)
+        self.y_mean_, self.y_scale_, self.y_min_, self.y_max_ = (
+            ns.asarray(a) if ns.buffers else ns.from_host(a, pdtype)
+            for a in (y_mean, y_scale, Y.min(0), Y.max(0))
+        )
         self._y_for_callbacks = y
         try:
-            return self._fit(X, Ys, sw, None)
+            return self._fit(ns, X, Ys, sw, None, given)
         finally:
             del self._y_for_callbacks
 
-    def _loss_and_seed(self, out, Y, w):
+    def _loss_and_seed(self, out, Y, w, w_total, xp):
         """Mean over members of the weighted mean squared error; its gradient."""
-        k, _, o = out.shape
-        diff = out - Y
-        wsum = max(float(w.sum()), 1e-12)
-        loss = float(np.einsum("kno,kno,n->", diff, diff, w)) / (wsum * k * o)
-        seed = diff * (2 * w / (wsum * k * o)).astype(out.dtype)[:, None]
-        return loss, seed
+        share = _share(w, w_total, out.shape[0] * out.shape[2], xp)
+        return xp_squared_error_and_seed(out, Y, share, xp)
 
-    def _validation(self, net, theta, X, Y, w):
-        pred = net.forward(theta, X)[0].mean(0)
-        wsum = max(float(w.sum()), 1e-12)
-        mse = float(np.einsum("no,no,n->", pred - Y, pred - Y, w)) / (wsum * Y.shape[1])
-        # R^2 on the held-out rows (standardised targets: 1 - MSE / variance).
-        var = float(np.einsum("no,no,n->", Y - Y.mean(0), Y - Y.mean(0), w)) / (
-            wsum * Y.shape[1]
-        )
+    def _validation(self, net, theta, X, Y, w, xp):
+        pred = xp.mean(net.forward(theta, X)[0], axis=0)
+        share = _share(w, xp.sum(w), Y.shape[1], xp)
+        mse = float(xp_squared_error_and_seed(pred, Y, share, xp)[0])
+        # R^2 on the held-out rows (standardised targets: 1 - MSE / variance,
+        # the variance being the squared error of the mean's prediction).
+        mean = xp.mean(Y, axis=0, keepdims=True)
+        var = float(xp_squared_error_and_seed(mean, Y, share, xp)[0])
         return 1 - mse / var if var > 0 else -mse, (mse, 0.0)
 
     def __sklearn_tags__(self):
@@ -813,9 +950,38 @@ class TabularFFNRegressor(RegressorMixin, _BaseTabular):
         y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
             The predicted targets.
         """
-        check_is_fitted(self)
-        pred = self._raw_outputs(self._preprocess(X)).mean(0).astype(np.float64)
-        pred = pred * self.y_scale_ + self.y_mean_
+        return self._predict(X, "predict")
+
+    def _predict(self, X, method):
+        ns, out = self._raw_outputs(X, method)
+        xp = _ops(ns)
+        pred = xp.mean(out, axis=0) * self.y_scale_ + self.y_mean_
         if self.clip_predictions:
-            pred = np.clip(pred, self.y_min_, self.y_max_)
-        return pred.ravel() if self._y_ndim == 1 else pred
+            pred = xp.clip(pred, self.y_min_, self.y_max_)
+        return xp.reshape(pred, (-1,)) if self._y_ndim == 1 else pred
+
+    def score(self, X, y, sample_weight=None):
+        """The coefficient of determination R^2 of :meth:`predict`.
+
+        Under array API dispatch computed on the host copies of the
+        predictions, ``y`` and ``sample_weight`` (of any namespace).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input rows.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            True values.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the rows.
+
+        Returns
+        -------
+        score : float
+            R^2 of the predictions.
+        """
+        from sklearn.metrics import r2_score
+
+        pred = to_host(self._predict(X, "score"))
+        y, sw = to_host(y), to_host(sample_weight)
+        return float(r2_score(y, pred, sample_weight=sw))

@@ -8,6 +8,13 @@ gate's input and its parameters. No autodiff: the tests check every pair
 against central finite differences (``tests/test_tabular_gates.py``).
 
 Shapes: ``n`` rows, ``d`` input features, ``k`` ensemble members.
+
+Namespaces: every gate takes ``xp``, the array namespace it computes in.
+``None`` (the default) is NumPy with its own kernels (``einsum``, the
+package's in-place SELU and Mish); an array API namespace (torch, CuPy,
+array-api-strict, under ``sklearn.set_config(array_api_dispatch=True)``)
+gets the same formulas in plain array API operations, in the working dtype,
+on the arrays' device. :mod:`skffnn._namespace` decides which, once per call.
 """
 
 from __future__ import annotations
@@ -20,12 +27,14 @@ from .._activations import (
     ACTIVATIONS,
     _tanh_softplus,
     mish_local_gradient,
+    xp_mish_local_gradient,
 )
 
 _SELU = ACTIVATIONS["selu"]
 
 __all__ = [
     "ACTIVATION_FNS",
+    "XP_ACTIVATION_FNS",
     "dropout_backward",
     "dropout_forward",
     "linear_backward",
@@ -48,9 +57,9 @@ SELU_SCALE = _SELU_SCALE
 
 
 # -- smooth clipping (RealMLP's preprocessing, Holzmueller et al. 2024) ---------------
-def smooth_clip(x: np.ndarray, c: float = 3.0) -> np.ndarray:
+def smooth_clip(x: np.ndarray, c: float = 3.0, xp=None) -> np.ndarray:
     """``x / sqrt(1 + (x / c)^2)``: identity near 0, bounded by ``+-c`` far out."""
-    return x / np.sqrt(1.0 + (x / c) ** 2)
+    return x / (xp or np).sqrt(1.0 + (x / c) ** 2)
 
 
 def smooth_clip_grad(x: np.ndarray, c: float = 3.0) -> np.ndarray:
@@ -108,31 +117,60 @@ ACTIVATION_FNS = {
     "identity": (_identity, _ones),
 }
 
+#: The same pairs in an array API namespace ``xp``: ``f(z, xp)``, ``f'(z, f, xp)``.
+XP_ACTIVATION_FNS = {
+    "selu": (_SELU.xp_forward, lambda z, f, xp: _SELU.xp_local_gradient(f, xp)),
+    "mish": (
+        lambda z, xp: z * _tanh_softplus(z, xp),
+        lambda z, f, xp: xp_mish_local_gradient(z, xp),
+    ),
+    "relu": (
+        lambda z, xp: xp.maximum(z, xp.zeros_like(z)),
+        lambda z, f, xp: xp.astype(z > 0, z.dtype),
+    ),
+    "tanh": (lambda z, xp: xp.tanh(z), lambda z, f, xp: 1 - f * f),
+    "identity": (lambda z, xp: z, lambda z, f, xp: xp.ones_like(z)),
+}
+
+
+def _activation(name, xp, z, f=None):
+    """``f(z)`` (``f`` None) or ``f'(z)`` of activation ``name`` in namespace ``xp``."""
+    if xp is None:
+        fns = ACTIVATION_FNS[name]
+        return fns[0](z) if f is None else fns[1](z, f)
+    fns = XP_ACTIVATION_FNS[name]
+    return fns[0](z, xp) if f is None else fns[1](z, f, xp)
+
 
 # -- parametric activation x + alpha (f(x) - x) (RealMLP) -----------------------------
-def parametric_forward(z, alpha, name):
+def parametric_forward(z, alpha, name, xp=None):
     """``a = z + alpha * (f(z) - z)``, one ``alpha`` per unit (None: ``f`` itself)."""
-    f = ACTIVATION_FNS[name][0](z)
+    f = _activation(name, xp, z)
     if alpha is None:  # not parametric: the activation itself (alpha = 1)
-        return f, (z, f, alpha, name)
-    return z + alpha * (f - z), (z, f, alpha, name)
+        return f, (z, f, alpha, name, xp)
+    return z + alpha * (f - z), (z, f, alpha, name, xp)
 
 
 def parametric_backward(upstream, cache):
     """``da/dz = 1 + alpha (f'(z) - 1)``; ``da/dalpha = f(z) - z`` summed over rows."""
-    z, f, alpha, name = cache
+    z, f, alpha, name, xp = cache
     if alpha is None:
-        return upstream * ACTIVATION_FNS[name][1](z, f), None
-    dz = upstream * (1 + alpha * (ACTIVATION_FNS[name][1](z, f) - 1))
-    dalpha = (upstream * (f - z)).reshape(-1, z.shape[-1]).sum(0)
+        return upstream * _activation(name, xp, z, f), None
+    dz = upstream * (1 + alpha * (_activation(name, xp, z, f) - 1))
+    rows = upstream * (f - z)
+    dalpha = (xp or np).sum((xp or np).reshape(rows, (-1, z.shape[-1])), axis=0)
     return dz, dalpha
 
 
 # -- NTK-parametrised affine gate (Jacot et al. 2018; RealMLP's weight scaling) -------
-def linear_forward(x, W, b):
+def linear_forward(x, W, b, xp=None):
     """``x @ W / sqrt(fan_in) + b``: weights start N(0, 1), the scale in the forward."""
-    c = x.dtype.type(1.0 / np.sqrt(W.shape[-2]))
-    return (x @ W) * c + b, (x, W, c)
+    c = 1.0 / np.sqrt(W.shape[-2])
+    if xp is None:
+        c = x.dtype.type(c)
+    else:  # a Python float takes the array's dtype
+        c = float(c)
+    return (x @ W) * c + b, (x, W, c, xp)
 
 
 def linear_backward(upstream, cache):
@@ -141,80 +179,114 @@ def linear_backward(upstream, cache):
     With a stack of ``k`` weight matrices (``W`` of shape ``(k, in, out)``, the
     ensemble's heads) the same rules hold member by member (batched matmul).
     """
-    x, W, c = cache
-    dx = (upstream @ np.swapaxes(W, -1, -2)) * c
-    dW = (np.swapaxes(x, -1, -2) @ upstream) * c
-    db = upstream.sum(-2)
+    x, W, c, xp = cache
+    xp = xp or np
+    dx = (upstream @ xp.matrix_transpose(W)) * c
+    dW = (xp.matrix_transpose(x) @ upstream) * c
+    db = xp.sum(upstream, axis=-2)
     return dx, dW, db
 
 
 # -- learnable per-feature scaling (RealMLP's scaling layer) --------------------------
-def scale_forward(x, s):
+def scale_forward(x, s, xp=None):
     """``x * s``, one scale per feature: the lecture's mul gate, broadcast over rows."""
-    return x * s, (x, s)
+    return x * s, (x, s, xp)
 
 
 def scale_backward(upstream, cache):
     """Mul gate: ``dx = g s``; ``ds = sum over rows of g x`` (the copy gate's sum)."""
-    x, s = cache
-    return upstream * s, (upstream * x).sum(0)
+    x, s, xp = cache
+    return upstream * s, (xp or np).sum(upstream * x, axis=0)
+
+
+def _contract(spec, a, b, xp):
+    """``np.einsum(spec, a, b)`` for the two-operand contractions of these gates.
+
+    NumPy (``xp`` None) calls ``einsum``; the array API has none, so there
+    each spec is its product broadcast and summed over the contracted axis.
+    """
+    if xp is None:
+        return np.einsum(spec, a, b)
+    e = xp.expand_dims
+    if spec == "knd,kd->nd":
+        return xp.sum(a * e(b, axis=1), axis=0)
+    if spec == "knd,nd->kd":
+        return xp.sum(a * e(b, axis=0), axis=1)
+    if spec == "ndm,nd->dm":
+        return xp.sum(a * e(b, axis=2), axis=0)
+    if spec == "ndm,dm->nd":
+        return xp.sum(a * e(b, axis=0), axis=2)
+    raise ValueError(f"no array API form of {spec!r}")
 
 
 # -- TabM-mini's per-member input scaling (Gorishniy et al. 2025) ---------------------
-def member_scale_forward(x, r):
+def member_scale_forward(x, r, xp=None):
     """``(k, n, D)``: member ``i`` sees ``x * r[i]``; ``x`` is copied ``k`` times."""
-    return x[None, :, :] * r[:, None, :], (x, r)
+    e = (xp or np).expand_dims
+    return e(x, axis=0) * e(r, axis=1), (x, r, xp)
 
 
 def member_scale_backward(upstream, cache):
     """Mul then copy gate: ``dx = sum_i g_i r_i``; ``dr_i = sum over rows of g_i x``."""
-    x, r = cache
-    dx = np.einsum("knd,kd->nd", upstream, r)
-    dr = np.einsum("knd,nd->kd", upstream, x)
+    x, r, xp = cache
+    dx = _contract("knd,kd->nd", upstream, r, xp)
+    dr = _contract("knd,nd->kd", upstream, x, xp)
     return dx, dr
 
 
 # -- periodic numerical embedding, PBLD (RealMLP) / PL (Gorishniy et al. 2022) --------
-def periodic_forward(x, w, b, V, c):
+def periodic_forward(x, w, b, V, c, xp=None):
     """Per feature ``j``: ``[x_j, cos(2 pi w_j x_j + b_j) @ V_j + c_j]``.
 
     ``x`` is ``(n, d)``; frequencies ``w`` and phases ``b`` are ``(d, m)``; the
     per-feature linear map ``V`` is ``(d, m, e)`` with bias ``c`` ``(d, e)``.
     The raw value is kept ("densenet" in RealMLP's PBLD): output ``(n, d (1 + e))``.
     """
-    two_pi = x.dtype.type(2 * np.pi)
-    u = two_pi * x[:, :, None] * w[None] + b[None]  # (n, d, m)
-    cos = np.cos(u)
-    v = np.matmul(cos.transpose(1, 0, 2), V).transpose(1, 0, 2) + c  # (n, d, e)
-    out = np.concatenate([x[:, :, None], v], axis=2).reshape(x.shape[0], -1)
-    return out, (x, w, u, cos, V)
+    two_pi = x.dtype.type(2 * np.pi) if xp is None else 2 * np.pi
+    ns = xp or np
+    x3 = ns.expand_dims(x, axis=2)
+    u = two_pi * x3 * w + b  # (n, d, m)
+    cos = ns.cos(u)
+    perm = (1, 0, 2)
+    v = ns.permute_dims(ns.permute_dims(cos, perm) @ V, perm) + c  # (n, d, e)
+    out = ns.reshape(ns.concat([x3, v], axis=2), (x.shape[0], -1))
+    return out, (x, w, u, cos, V, xp)
 
 
 def periodic_backward(upstream, cache):
     """Linear gate per feature, ``d cos(u)/du = -sin(u)``, then the mul gate ``w x``."""
-    x, w, u, cos, V = cache
+    x, w, u, cos, V, xp = cache
+    ns = xp or np
     n, d = x.shape
-    g = upstream.reshape(n, d, -1)
+    g = ns.reshape(upstream, (n, d, -1))
     gx, gv = g[:, :, 0], g[:, :, 1:]  # (n, d), (n, d, e)
-    gv_t = gv.transpose(1, 0, 2)  # (d, n, e)
-    dV = np.matmul(cos.transpose(1, 2, 0), gv_t)  # (d, m, e)
-    dc = gv.sum(0)
-    dcos = np.matmul(gv_t, V.transpose(0, 2, 1)).transpose(1, 0, 2)  # (n, d, m)
-    du = -np.sin(u) * dcos
-    two_pi = x.dtype.type(2 * np.pi)
-    dw = two_pi * np.einsum("ndm,nd->dm", du, x)
-    db = du.sum(0)
-    dx = gx + two_pi * np.einsum("ndm,dm->nd", du, w)
+    gv_t = ns.permute_dims(gv, (1, 0, 2))  # (d, n, e)
+    dV = ns.permute_dims(cos, (1, 2, 0)) @ gv_t  # (d, m, e)
+    dc = ns.sum(gv, axis=0)
+    dcos = ns.permute_dims(gv_t @ ns.permute_dims(V, (0, 2, 1)), (1, 0, 2))  # (n, d, m)
+    du = -ns.sin(u) * dcos
+    two_pi = x.dtype.type(2 * np.pi) if xp is None else 2 * np.pi
+    dw = two_pi * _contract("ndm,nd->dm", du, x, xp)
+    db = ns.sum(du, axis=0)
+    dx = gx + two_pi * _contract("ndm,dm->nd", du, w, xp)
     return dx, dw, db, dV, dc
 
 
 # -- dropout (Srivastava et al. 2014), inverted ---------------------------------------
-def dropout_forward(x, p, rng):
-    """Zero each unit with probability ``p``, scale the rest by ``1 / (1 - p)``."""
+def dropout_forward(x, p, rng, ns=None):
+    """Zero each unit with probability ``p``, scale the rest by ``1 / (1 - p)``.
+
+    The mask is drawn on the host (``rng``, NumPy), so that the same seed
+    drops the same units on every backend; ``ns`` (an array namespace of
+    :mod:`skffnn._namespace`, None for NumPy) moves it to ``x``'s device.
+    """
     if p <= 0:
         return x, None
-    mask = (rng.random(x.shape, dtype=np.float32) >= p).astype(x.dtype)
-    mask *= x.dtype.type(1 / (1 - p))
+    dtype = np.dtype(x.dtype) if ns is None else ns.host_dtype(x.dtype)
+    mask = (rng.random(tuple(x.shape), dtype=np.float32) >= p).astype(dtype)
+    mask *= dtype.type(1 / (1 - p))
+    if ns is not None:
+        mask = ns.asarray(mask)
     return x * mask, mask
 
 

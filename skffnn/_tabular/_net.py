@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._namespace import fitted_namespace
 from . import _gates as G
 
 __all__ = ["TabularNet"]
@@ -85,14 +86,25 @@ class TabularNet:
         """The training dtype."""
         return np.dtype(self.dtype_name)
 
-    def views(self, theta):
-        """Named views into the flat vector ``theta`` (no copy)."""
+    def views(self, theta, xp=None):
+        """Named views into the flat vector ``theta`` (no copy on NumPy)."""
         out, pos = {}, 0
         for name, shape, _ in self.shapes:
             size = int(np.prod(shape))
-            out[name] = theta[pos : pos + size].reshape(shape)
+            part = theta[pos : pos + size]
+            out[name] = part.reshape(shape) if xp is None else xp.reshape(part, shape)
             pos += size
         return out
+
+    @staticmethod
+    def namespace(theta):
+        """``(ns, xp)`` of the parameters: ``xp`` None where NumPy computes.
+
+        NumPy keeps its own kernels (``einsum``, in-place activations); any
+        other array API namespace gets the gates' plain array API forms.
+        """
+        ns = fitted_namespace(theta)
+        return ns, (None if ns.buffers else ns.xp)
 
     def group_vector(self, values: dict) -> np.ndarray:
         """A per-parameter vector from one value per group (learning-rate factors)."""
@@ -123,52 +135,57 @@ class TabularNet:
 
     # -- forward --------------------------------------------------------------------
     def forward(self, theta, X, *, rng=None, dropout=0.0):
-        """Every member's outputs ``(k, n, n_outputs)``, and the caches for backward."""
-        p = self.views(theta)
-        caches = {}
+        """Every member's outputs ``(k, n, n_outputs)``, and the caches for backward.
+
+        Computed in the namespace of ``theta`` (and ``X``, the same one);
+        dropout masks come from the host generator ``rng``.
+        """
+        ns, xp = self.namespace(theta)
+        ops = xp or np
+        p = self.views(theta, xp)
+        caches = {"ns": (ns, xp)}
         h = X
         if self.embedding == "pbld":
             h, caches["emb"] = G.periodic_forward(
-                h, p["emb_w"], p["emb_b"], p["emb_V"], p["emb_c"]
+                h, p["emb_w"], p["emb_b"], p["emb_V"], p["emb_c"], xp
             )
-        h, caches["scale"] = G.scale_forward(h, p["scale"])
-        h, caches["members"] = G.member_scale_forward(h, p["members"])
+        h, caches["scale"] = G.scale_forward(h, p["scale"], xp)
+        h, caches["members"] = G.member_scale_forward(h, p["members"], xp)
         k, n = h.shape[:2]
-        a = h.reshape(k * n, -1)
+        a = ops.reshape(h, (k * n, -1))
         for i, _ in enumerate(self.hidden):
-            z, caches[f"lin{i}"] = G.linear_forward(a, p[f"W{i}"], p[f"b{i}"])
+            z, caches[f"lin{i}"] = G.linear_forward(a, p[f"W{i}"], p[f"b{i}"], xp)
             alpha = p[f"alpha{i}"] if self.parametric else None
-            a, caches[f"act{i}"] = G.parametric_forward(z, alpha, self.activation)
+            a, caches[f"act{i}"] = G.parametric_forward(z, alpha, self.activation, xp)
             if rng is not None and dropout > 0:
-                a, caches[f"drop{i}"] = G.dropout_forward(a, dropout, rng)
-        a = a.reshape(k, n, -1)
-        out, caches["head"] = G.linear_forward(a, p["W_out"], p["b_out"][:, None, :])
+                a, caches[f"drop{i}"] = G.dropout_forward(
+                    a, dropout, rng, None if xp is None else ns
+                )
+        a = ops.reshape(a, (k, n, -1))
+        b_out = ops.expand_dims(p["b_out"], axis=1)
+        out, caches["head"] = G.linear_forward(a, p["W_out"], b_out, xp)
         return out, caches
 
     def backward(self, theta, grad_out, caches):
         """The gradient with respect to ``theta`` from ``dL/d outputs`` (k, n, o)."""
-        p = self.views(theta)
-        grad = np.zeros_like(theta)
-        gp = self.views(grad)
-        da, gp["W_out"][...], db = G.linear_backward(grad_out, caches["head"])
-        gp["b_out"][...] = db
+        _, xp = caches["ns"]
+        ops = xp or np
+        gp = {}
+        da, gp["W_out"], gp["b_out"] = G.linear_backward(grad_out, caches["head"])
         k, n = da.shape[:2]
-        da = da.reshape(k * n, -1)
+        da = ops.reshape(da, (k * n, -1))
         for i in reversed(range(len(self.hidden))):
             if f"drop{i}" in caches:
                 da = G.dropout_backward(da, caches[f"drop{i}"])
             dz, dalpha = G.parametric_backward(da, caches[f"act{i}"])
             if self.parametric:
-                gp[f"alpha{i}"][...] = dalpha
-            da, gp[f"W{i}"][...], gp[f"b{i}"][...] = G.linear_backward(
-                dz, caches[f"lin{i}"]
-            )
-        da = da.reshape(k, n, -1)
-        dh, gp["members"][...] = G.member_scale_backward(da, caches["members"])
-        dh, gp["scale"][...] = G.scale_backward(dh, caches["scale"])
+                gp[f"alpha{i}"] = dalpha
+            da, gp[f"W{i}"], gp[f"b{i}"] = G.linear_backward(dz, caches[f"lin{i}"])
+        da = ops.reshape(da, (k, n, -1))
+        dh, gp["members"] = G.member_scale_backward(da, caches["members"])
+        dh, gp["scale"] = G.scale_backward(dh, caches["scale"])
         if self.embedding == "pbld":
             _, dw, db, dV, dc = G.periodic_backward(dh, caches["emb"])
-            gp["emb_w"][...], gp["emb_b"][...] = dw, db
-            gp["emb_V"][...], gp["emb_c"][...] = dV, dc
-        del p
-        return grad
+            gp["emb_w"], gp["emb_b"], gp["emb_V"], gp["emb_c"] = dw, db, dV, dc
+        # One flat vector in the parameters' order (what Adam updates).
+        return ops.concat([ops.reshape(gp[name], (-1,)) for name, _, _ in self.shapes])

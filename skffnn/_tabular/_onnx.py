@@ -14,6 +14,7 @@ import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from .. import onnx as _onnx
+from .._namespace import to_host
 from ._estimators import TabularFFNClassifier, TabularFFNRegressor
 from ._gates import SELU_ALPHA, SELU_SCALE
 
@@ -50,7 +51,7 @@ def _activation(g, name, z):
 def _member_outputs(g, est, x):
     """The k members' outputs ``(k, n, n_outputs)`` of the double input ``x``."""
     net = est.net_
-    p = net.views(est.params_.astype(D))
+    p = net.views(to_host(est.params_).astype(D))  # fitted in any namespace
     pre = est.preprocessor_
     if pre is not None:
         x = g.op(
@@ -170,12 +171,12 @@ def _convert_regressor(scope, operator, container):
     pred = _average(g, est, _member_outputs(g, est, x))
     pred = g.op(
         "Add",
-        g.op("Mul", pred, g.const(est.y_scale_[None], D)),
-        g.const(est.y_mean_[None], D),
+        g.op("Mul", pred, g.const(to_host(est.y_scale_)[None], D)),
+        g.const(to_host(est.y_mean_)[None], D),
     )
     if est.clip_predictions:
-        pred = g.op("Max", pred, g.const(est.y_min_[None], D))
-        pred = g.op("Min", pred, g.const(est.y_max_[None], D))
+        pred = g.op("Max", pred, g.const(to_host(est.y_min_)[None], D))
+        pred = g.op("Min", pred, g.const(to_host(est.y_max_)[None], D))
     out = operator.outputs[0].full_name
     g.op("Identity", pred if g.dtype == D else g.cast(pred, g.dtype), out=out)
 
