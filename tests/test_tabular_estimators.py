@@ -141,6 +141,16 @@ def test_a_constant_column_works(kind):
     assert np.all(np.isfinite(est.predict(X)))
 
 
+def test_two_valued_columns_pass_the_periodic_embedding_by():
+    X, y = load_diabetes(return_X_y=True)  # column 1 (sex) has two values
+    est = TabularFFNRegressor(**FAST, random_state=0).fit(X, y)
+    net = est.net_
+    assert net.columns == (0, *range(2, 10), 1) and net.n_embedded == 9
+    assert net.views(est.params_)["emb_w"].shape == (9, est.n_frequencies)
+    # Its gradient needs none of the embedding's parameters either.
+    assert net.input_width == 9 * (1 + est.embedding_dim) + 1
+
+
 def test_sample_weight_zero_is_dropping_the_rows_without_a_split():
     X, y = load_iris(return_X_y=True)
     w = np.ones(len(y))

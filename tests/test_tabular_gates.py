@@ -147,10 +147,21 @@ def test_robust_smooth_clip_transform_gradient_matches_finite_differences():
 
 
 @pytest.mark.parametrize(
-    "embedding,parametric,k", [(None, False, 1), ("pbld", True, 3), (None, True, 2)]
+    "embedding,parametric,k,n_embedded",
+    [
+        (None, False, 1, None),
+        ("pbld", True, 3, None),
+        (None, True, 2, None),
+        ("pbld", False, 2, 2),  # the last column passes the embedding by
+    ],
 )
-def test_whole_network_gradient_matches_finite_differences(embedding, parametric, k):
-    net = TabularNet(3, 2, (5, 4), "mish", k, embedding, 4, 2, parametric, np.float64)
+def test_whole_network_gradient_matches_finite_differences(
+    embedding, parametric, k, n_embedded
+):
+    net = TabularNet(
+        3, 2, (5, 4), "mish", k, embedding, 4, 2, parametric, np.float64,
+        n_embedded=n_embedded,
+    )  # fmt: skip
     theta = net.init(np.random.default_rng(0), 0.5)
     theta += rng.normal(size=theta.shape) * 0.3  # leave the zero-initialised head
     X, up = rng.normal(size=(7, 3)), rng.normal(size=(k, 7, 2))
@@ -161,3 +172,18 @@ def test_whole_network_gradient_matches_finite_differences(embedding, parametric
 
     _, caches = net.forward(theta, X, rng=np.random.default_rng(5), dropout=0.2)
     assert_close(net.backward(theta, up, caches), numeric_grad(loss, theta))
+
+
+def test_network_embeds_only_its_first_columns_and_passes_the_rest_through():
+    net = TabularNet(
+        3, 1, (4,), "selu", 1, "pbld", 4, 2, False, np.float64, n_embedded=2
+    )
+    theta = net.init(np.random.default_rng(0), 0.5)
+    p = net.views(theta)
+    assert p["emb_w"].shape == (2, 4) and net.input_width == 2 * (1 + 2) + 1
+    X = rng.normal(size=(6, 3))
+    _, caches = net.forward(theta, X)
+    # The scaling layer sees [embedding of columns 0-1, column 2 as it is].
+    emb = G.periodic_forward(X[:, :2], p["emb_w"], p["emb_b"], p["emb_V"], p["emb_c"])
+    np.testing.assert_array_equal(caches["scale"][0][:, :-1], emb[0])
+    np.testing.assert_array_equal(caches["scale"][0][:, -1], X[:, 2])

@@ -84,3 +84,16 @@ def test_double_input_with_zipmap_is_refused_with_the_fix():
     clf = TabularFFNClassifier((4,), max_iter=2, random_state=0).fit(X, y)
     with pytest.raises(ValueError, match="zipmap"):
         to_onnx(clf, X[:1])
+
+
+def test_classifier_export_with_two_valued_columns_outside_the_embedding():
+    X, y = load_iris(return_X_y=True)
+    rng = np.random.default_rng(0)
+    # An indicator, a constant, then the four measurements: the network takes
+    # the measurements first (embedded), then the indicator and the constant.
+    X = np.column_stack([rng.integers(0, 2, len(X)), np.full(len(X), 3.0), X])
+    clf = TabularFFNClassifier((16, 8), max_iter=10, random_state=0).fit(X, y)
+    assert clf.net_.columns == (2, 3, 4, 5, 0, 1) and clf.net_.n_embedded == 4
+    label, proba = _run(to_onnx(clf, X[:1], options={"zipmap": False}), X)
+    np.testing.assert_allclose(proba, clf.predict_proba(X), rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(label, clf.predict(X))

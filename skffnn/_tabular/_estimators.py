@@ -82,6 +82,24 @@ def _share(w, total, count, xp):
     return w / (xp.maximum(total, xp.full_like(total, 1e-12)) * count)
 
 
+def _embedding_columns(X):
+    """The network's column order and how many of them the embedding takes.
+
+    Columns with more than two distinct values come first, in their order,
+    then those with at most two (indicators, one-hot columns, constants),
+    which pass the periodic embedding by: any function of a two-valued
+    column is affine in it, so embedding it adds parameters and time (the
+    one-hot encoded ames data: 279 of 312 columns) and nothing the first
+    layer cannot already express.
+    """
+    lo, hi = X.min(axis=0), X.max(axis=0)
+    few = np.all((X == lo) | (X == hi), axis=0)
+    columns = np.concatenate([np.flatnonzero(~few), np.flatnonzero(few)])
+    if np.array_equal(columns, np.arange(X.shape[1])):
+        return None, int((~few).sum())  # already in order: no gather
+    return tuple(int(j) for j in columns), int((~few).sum())
+
+
 class _BaseTabular(VersionStampMixin, _callbacks.CallbackSupport, BaseEstimator):
     """Shared fit loop; subclasses define the head (targets, loss, prediction)."""
 
@@ -139,7 +157,7 @@ class _BaseTabular(VersionStampMixin, _callbacks.CallbackSupport, BaseEstimator)
         if ns.buffers:
             if pre is not None:
                 X = pre.transform(X)
-            return ns, X.astype(np.float64, copy=False)
+            return ns, self.net_.arrange(X, ns).astype(np.float64, copy=False)
         xp = ns.xp
         if pre is not None:
             host_dtype = ns.host_dtype(X.dtype)
@@ -147,7 +165,7 @@ class _BaseTabular(VersionStampMixin, _callbacks.CallbackSupport, BaseEstimator)
             X = (X - center) * ns.asarray(pre.scale_.astype(host_dtype))
             if pre.clip is not None:
                 X = smooth_clip(X, float(pre.clip), xp)
-        return ns, xp.astype(X, pdtype)
+        return ns, xp.astype(self.net_.arrange(X, ns), pdtype)
 
     @staticmethod
     def _prediction_dtype(ns):
@@ -192,6 +210,9 @@ class _BaseTabular(VersionStampMixin, _callbacks.CallbackSupport, BaseEstimator)
         n = X.shape[0]
         sw = np.ones(n, dtype) if sample_weight is None else sample_weight.astype(dtype)
         tr, va = self._validation_split(n, y_strat, rng)
+        columns, n_embedded = _embedding_columns(X)
+        if columns is not None:
+            Xp = Xp[:, columns]
         net = TabularNet(
             X.shape[1],
             Y.shape[1],
@@ -203,6 +224,8 @@ class _BaseTabular(VersionStampMixin, _callbacks.CallbackSupport, BaseEstimator)
             self.embedding_dim,
             self.parametric_activation,
             dtype,
+            columns=columns,
+            n_embedded=n_embedded,
         )
         theta = ns.asarray(net.init(rng, self.embedding_sigma))
         xp = _ops(ns)

@@ -253,8 +253,12 @@ def periodic_forward(x, w, b, V, c, xp=None):
     return out, (x, w, u, cos, V, xp)
 
 
-def periodic_backward(upstream, cache):
-    """Linear gate per feature, ``d cos(u)/du = -sin(u)``, then the mul gate ``w x``."""
+def periodic_backward(upstream, cache, input_grad=True):
+    """Linear gate per feature, ``d cos(u)/du = -sin(u)``, then the mul gate ``w x``.
+
+    ``input_grad=False`` skips ``dx`` (returned as None): a network whose
+    input is data needs only the parameters' gradients.
+    """
     x, w, u, cos, V, xp = cache
     ns = xp or np
     n, d = x.shape
@@ -268,7 +272,7 @@ def periodic_backward(upstream, cache):
     two_pi = x.dtype.type(2 * np.pi) if xp is None else 2 * np.pi
     dw = two_pi * _contract("ndm,nd->dm", du, x, xp)
     db = ns.sum(du, axis=0)
-    dx = gx + two_pi * _contract("ndm,dm->nd", du, w, xp)
+    dx = gx + two_pi * _contract("ndm,dm->nd", du, w, xp) if input_grad else None
     return dx, dw, db, dV, dc
 
 

@@ -7,6 +7,13 @@ the input scaling and the head (TabM-mini):
 
     x -> [periodic embedding] -> scale s -> copy k times, member scale r_i
       -> (linear -> parametric activation -> dropout) x L -> head_i -> output_i
+
+The embedding applies to the first ``n_embedded`` input columns; the rest
+pass to the scaling layer as they are. The estimator orders the columns so
+(:meth:`TabularNet.arrange`): a column with at most two distinct values gains
+nothing from a periodic embedding (any function of a two-valued variable is
+affine in it, which the first layer already is), as RealMLP embeds only its
+numerical features and not the one-hot columns of its categoricals.
 """
 
 from __future__ import annotations
@@ -34,6 +41,11 @@ class TabularNet:
     parametric : bool
         Whether the activations have a learnable ``alpha`` per unit.
     dtype : numpy dtype
+    columns : sequence of int or None
+        The input columns in the order the network takes them, embedded ones
+        first (None: as given).
+    n_embedded : int or None
+        How many of the (ordered) columns the embedding applies to (None: all).
     """
 
     def __init__(
@@ -48,6 +60,8 @@ class TabularNet:
         embedding_dim,
         parametric,
         dtype,
+        columns=None,
+        n_embedded=None,
     ):
         self.d, self.n_outputs, self.hidden = n_features, n_outputs, tuple(hidden)
         self.activation, self.k, self.embedding = activation, k, embedding
@@ -55,17 +69,19 @@ class TabularNet:
         # The name, not a numpy.dtype object: skops trusts str, not numpy.dtype.
         self.dtype_name = np.dtype(dtype).name
         d, m, e = self.d, self.m, self.e
+        self.columns = None if columns is None else tuple(int(j) for j in columns)
+        if embedding != "pbld":
+            n_embedded = 0
+        self.n_embedded = de = d if n_embedded is None else int(n_embedded)
         shapes = []  # (name, shape, group)
-        if embedding == "pbld":
+        if de:
             shapes += [
-                ("emb_w", (d, m), "embedding"),
-                ("emb_b", (d, m), "embedding"),
-                ("emb_V", (d, m, e), "embedding"),
-                ("emb_c", (d, e), "embedding"),
+                ("emb_w", (de, m), "embedding"),
+                ("emb_b", (de, m), "embedding"),
+                ("emb_V", (de, m, e), "embedding"),
+                ("emb_c", (de, e), "embedding"),
             ]
-            width = d * (1 + e)
-        else:
-            width = d
+        width = de * (1 + e) + (d - de)
         self.input_width = width
         shapes += [("scale", (width,), "scale"), ("members", (k, width), "members")]
         fan_in = width
@@ -106,6 +122,14 @@ class TabularNet:
         ns = fitted_namespace(theta)
         return ns, (None if ns.buffers else ns.xp)
 
+    def arrange(self, X, ns):
+        """``X``'s columns in the network's order (``ns``: X's namespace)."""
+        if self.columns is None:
+            return X
+        if ns.buffers:
+            return X[:, self.columns]
+        return ns.xp.take(X, ns.asarray(np.asarray(self.columns)), axis=1)
+
     def group_vector(self, values: dict) -> np.ndarray:
         """A per-parameter vector from one value per group (learning-rate factors)."""
         parts = [
@@ -117,7 +141,7 @@ class TabularNet:
         """Initial parameters: N(0, 1) weights, zero head and biases, s = 1, r = +-1."""
         theta = np.zeros(self.n_params, self.dtype)
         p = self.views(theta)
-        if self.embedding == "pbld":
+        if self.n_embedded:
             p["emb_w"][...] = rng.normal(0, embedding_sigma, p["emb_w"].shape)
             p["emb_b"][...] = rng.uniform(-np.pi, np.pi, p["emb_b"].shape)
             p["emb_V"][...] = rng.normal(0, 1 / np.sqrt(self.m), p["emb_V"].shape)
@@ -144,11 +168,13 @@ class TabularNet:
         ops = xp or np
         p = self.views(theta, xp)
         caches = {"ns": (ns, xp)}
-        h = X
-        if self.embedding == "pbld":
+        h, de = X, self.n_embedded
+        if de:
             h, caches["emb"] = G.periodic_forward(
-                h, p["emb_w"], p["emb_b"], p["emb_V"], p["emb_c"], xp
+                X[:, :de], p["emb_w"], p["emb_b"], p["emb_V"], p["emb_c"], xp
             )
+            if de < self.d:
+                h = ops.concat([h, X[:, de:]], axis=1)
         h, caches["scale"] = G.scale_forward(h, p["scale"], xp)
         h, caches["members"] = G.member_scale_forward(h, p["members"], xp)
         k, n = h.shape[:2]
@@ -184,8 +210,11 @@ class TabularNet:
         da = ops.reshape(da, (k, n, -1))
         dh, gp["members"] = G.member_scale_backward(da, caches["members"])
         dh, gp["scale"] = G.scale_backward(dh, caches["scale"])
-        if self.embedding == "pbld":
-            _, dw, db, dV, dc = G.periodic_backward(dh, caches["emb"])
+        if self.n_embedded:
+            # The embedded columns' part of the gradient; the input's own
+            # gradient is not needed (nothing before it learns).
+            dh = dh[:, : self.n_embedded * (1 + self.e)]
+            _, dw, db, dV, dc = G.periodic_backward(dh, caches["emb"], input_grad=False)
             gp["emb_w"], gp["emb_b"], gp["emb_V"], gp["emb_c"] = dw, db, dV, dc
         # One flat vector in the parameters' order (what Adam updates).
         return ops.concat([ops.reshape(gp[name], (-1,)) for name, _, _ in self.shapes])

@@ -64,7 +64,14 @@ def _member_outputs(g, est, x):
             sq = g.op("Mul", x, c)
             sq = g.op("Add", g.op("Mul", sq, sq), g.const(1.0, D))
             x = g.op("Div", x, g.op("Sqrt", sq))
-    if net.embedding == "pbld":
+    if net.columns is not None:  # the network's column order
+        x = g.op("Gather", x, g.const(list(net.columns), np.int64), axis=1)
+    de = net.n_embedded
+    if de:
+        plain = None
+        if de < net.d:
+            plain = g.op("Slice", x, *(g.const([v], np.int64) for v in (de, net.d, 1)))
+            x = g.op("Slice", x, *(g.const([v], np.int64) for v in (0, de, 1)))
         xe = g.op("Unsqueeze", x, g.const([2], np.int64))  # (n, d, 1)
         u = g.op(
             "Add",
@@ -77,7 +84,9 @@ def _member_outputs(g, est, x):
         )
         v = g.op("Add", v, g.const(p["emb_c"], D))
         x = g.op("Concat", xe, v, axis=2)
-        x = g.op("Reshape", x, g.const([0, net.input_width], np.int64))
+        x = g.op("Reshape", x, g.const([0, de * (1 + net.e)], np.int64))
+        if plain is not None:
+            x = g.op("Concat", x, plain, axis=1)
     x = g.op("Mul", x, g.const(p["scale"][None], D))
     a = g.op(
         "Mul",
