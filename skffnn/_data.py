@@ -165,16 +165,52 @@ class ArrayData(InMemoryData):
             )
         self._order = None
 
+    def batches(self, rng, batch_size, shuffle):
+        """:meth:`InMemoryData.batches`' epoch, drawn on the host, gathered on
+        the device: the epoch's row positions move to the device once, each
+        batch gathers by a slice of them. Batches of zero total weight (they
+        carry no gradient) are left out here, on the host copy of the
+        weights, so that no step synchronises to ask."""
+        n = self.n_samples
+        if shuffle:
+            if self._order is None:
+                self._order = np.arange(n)
+            rng.shuffle(self._order)  # the draws of InMemoryData.batches
+            rows = self._order if self.rows is None else self.rows[self._order]
+        elif self.rows is not None:
+            rows = self.rows
+        else:  # all rows in order: slices, no gather
+            rows = None
+        sw_host = self.host[1]
+        on_device = None if rows is None else self.ns.asarray(rows)
+        for start in range(0, n, batch_size):
+            stop = min(start + batch_size, n)
+            if sw_host is not None:
+                picked = (
+                    sw_host[start:stop] if rows is None else sw_host[rows[start:stop]]
+                )
+                if not picked.sum() > 0:
+                    continue
+            if rows is None:
+                sel = slice(start, stop)
+                sw = None if self.sw is None else self.sw[sel]
+                yield self.X[sel], self.Y[sel], sw
+            else:
+                yield self._gather(on_device[start:stop])
+
+    def _gather(self, idx):
+        """Rows ``idx`` (positions on the device) of X, Y and the weights."""
+        xp = self.ns.xp
+        sw = None if self.sw is None else xp.take(self.sw, idx, axis=0)
+        return xp.take(self.X, idx, axis=0), xp.take(self.Y, idx, axis=0), sw
+
     def take(self, sel):
         if self.rows is not None:
             sel = self.rows[sel]
         if isinstance(sel, slice):
             sw = None if self.sw is None else self.sw[sel]
             return self.X[sel], self.Y[sel], sw
-        idx = self.ns.asarray(sel)
-        xp = self.ns.xp
-        sw = None if self.sw is None else xp.take(self.sw, idx, axis=0)
-        return xp.take(self.X, idx, axis=0), xp.take(self.Y, idx, axis=0), sw
+        return self._gather(self.ns.asarray(sel))
 
     def split(self, rng, validation_fraction, stratify):
         # The same draws as InMemoryData.split, on the host targets; the
