@@ -234,7 +234,9 @@ def _xp_scalar(value, like, xp):
     """A 0-d array of ``value`` in ``like``'s dtype and on its device: it
     broadcasts against ``like`` in any namespace (torch's ``maximum`` takes no
     Python scalar)."""
-    return xp.asarray(value, dtype=like.dtype, device=array_api_compat.device(like))
+    # full, not asarray: a Python scalar copied to a CUDA device would wait
+    # for the device (torch synchronises such a copy); full is one kernel
+    return xp.full((), value, dtype=like.dtype, device=array_api_compat.device(like))
 
 
 def _matmul(a, b, out):
