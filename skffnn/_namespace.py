@@ -97,6 +97,9 @@ class NumpyNamespace:
     def empty_like(self, a):
         return np.empty_like(a)
 
+    def full_like(self, a, value):
+        return np.full_like(a, value)
+
     def copy(self, a):
         return a.copy()
 
@@ -238,6 +241,9 @@ class ArrayNamespace:
 
     def empty_like(self, a):
         return self.xp.empty_like(a)
+
+    def full_like(self, a, value):
+        return self.xp.full_like(a, value)
 
     def copy(self, a):
         return self.xp.asarray(a, copy=True)

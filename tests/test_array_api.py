@@ -525,3 +525,17 @@ def test_batches_of_zero_weight_are_skipped_as_on_numpy(shuffle):
     for got, want in zip(est.coefs_, ref.coefs_):
         _assert_close(got, want, np.float64)
     np.testing.assert_allclose(est.loss_curve_, ref.loss_curve_, rtol=1e-9)
+
+
+def test_single_class_torch_model_answers_in_torch():
+    """One class fits (as on NumPy); its probabilities stay in X's namespace."""
+    X, _ = _data("binary", np.float64)
+    y = np.zeros(len(X), dtype=int)
+    with sklearn.config_context(array_api_dispatch=False):
+        ref = _estimator("binary", "adam").fit(X, y)
+    est = _estimator("binary", "adam").fit(torch.asarray(X), torch.asarray(y))
+    Xt = torch.asarray(X)
+    for method in ("predict", "predict_proba", "predict_log_proba", "exact_log_proba"):
+        got = getattr(est, method)(Xt)
+        assert isinstance(got, torch.Tensor), method
+        np.testing.assert_array_equal(got.numpy(), getattr(ref, method)(X))
