@@ -398,7 +398,14 @@ class BaseFFN(VersionStampMixin, _callbacks.CallbackSupport, BaseEstimator):
         check_same_namespace(self, namespace_of(X), ns, method, X=X)
         coefs = [ns.asarray(c) for c in self.coefs_]
         intercepts = [ns.asarray(b) for b in self.intercepts_]
-        net = self._fitted_network(ns.result_type(coefs[0].dtype, X.dtype), ns)
+        dtype = ns.result_type(coefs[0].dtype, X.dtype)
+        if not ns.buffers:  # NumPy's kernels promote; torch's products do not
+            X, coefs, intercepts = (
+                ns.cast(X, dtype),
+                ns.cast(coefs, dtype),
+                ns.cast(intercepts, dtype),
+            )
+        net = self._fitted_network(dtype, ns)
         return net.forward_layers(coefs, intercepts, X)
 
     def _fitted_head(self, scores=None):

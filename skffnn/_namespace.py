@@ -245,6 +245,13 @@ class ArrayNamespace:
     def full_like(self, a, value):
         return self.xp.full_like(a, value)
 
+    def cast(self, a, dtype):
+        """``a`` (an array or a list of arrays) in ``dtype``, copied only if
+        it is in another one: torch multiplies float32 by float64 nowhere."""
+        if isinstance(a, list):
+            return [self.cast(x, dtype) for x in a]
+        return a if a.dtype == dtype else self.xp.astype(a, dtype)
+
     def copy(self, a):
         return self.xp.asarray(a, copy=True)
 

@@ -539,3 +539,17 @@ def test_single_class_torch_model_answers_in_torch():
         got = getattr(est, method)(Xt)
         assert isinstance(got, torch.Tensor), method
         np.testing.assert_array_equal(got.numpy(), getattr(ref, method)(X))
+
+
+@pytest.mark.parametrize("fit_dtype", [np.float64, np.float32])
+def test_x_of_another_float_dtype_predicts_in_the_wider_one_as_numpy(fit_dtype):
+    """NumPy computes a float32 model on float64 X in float64: so does torch."""
+    X, y = _data("multiclass", fit_dtype)
+    other = np.float32 if fit_dtype == np.float64 else np.float64
+    with sklearn.config_context(array_api_dispatch=False):
+        ref = _estimator("multiclass", "adam").fit(X, y)
+        want = ref.predict_proba(X.astype(other))
+    est = _estimator("multiclass", "adam").fit(torch.asarray(X), y)
+    got = est.predict_proba(torch.asarray(X.astype(other)))
+    assert got.dtype == torch.float64
+    _assert_close(got, want, np.float32)
