@@ -123,7 +123,7 @@ class ArrayNetwork(Network):
             total = X.shape[0] if sample_weight is None else xp.sum(sample_weight)
             n_w = self.layout.n_weights
             theta_w = theta[:n_w]
-            loss = loss + 0.5 * alpha * xp.vecdot(theta_w, theta_w) / total
+            loss = loss + 0.5 * alpha * xp.sum(theta_w * theta_w) / total
             scale = alpha / total  # a 0-d array with sample weights: once
             for g, w in zip(gW, W):
                 g += scale * w

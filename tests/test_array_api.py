@@ -510,9 +510,17 @@ def test_device_without_float64_trains_in_float32(monkeypatch):
     assert est.coefs_[0].dtype == torch.float32
 
 
+@pytest.mark.parametrize("batches_per_gather", [1, 3, None])
 @pytest.mark.parametrize("shuffle", [True, False])
-def test_batches_of_zero_weight_are_skipped_as_on_numpy(shuffle):
-    """ArrayData leaves zero-weight batches out on the host; NumPy's step skips them."""
+def test_batches_of_zero_weight_are_skipped_as_on_numpy(
+    shuffle, batches_per_gather, monkeypatch
+):
+    """ArrayData leaves zero-weight batches out on the host; NumPy's step skips
+    them. The rows are gathered a chunk of batches at a time (one chunk: None)."""
+    import skffnn._data
+
+    if batches_per_gather is not None:  # 6 features of 8 bytes, batches of 20
+        monkeypatch.setattr(skffnn._data, "_GATHER_BYTES", 48 * 20 * batches_per_gather)
     X, y = _data("multiclass", np.float64)
     sw = np.ones(len(y))
     sw[:40] = 0  # two whole batches of 20 without shuffling
