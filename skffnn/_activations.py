@@ -35,7 +35,6 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import functional as F
-from ._sklearn import array_api_compat
 
 __all__ = [
     "ACTIVATIONS",
@@ -190,15 +189,10 @@ class Relu(Gate):
         return a > 0
 
     def xp_forward(self, z, xp):
-        # nan propagates, as np.maximum; the 0-d zero broadcasts (a zeros_like
-        # would write a whole array per layer)
-        return xp.maximum(z, _xp_scalar(0, z, xp))
+        return xp.maximum(z, _xp_scalar(0, z, xp))  # nan propagates, as np.maximum
 
     def xp_local_gradient(self, a, xp):
-        # 1 where a > 0, else 0: for a = relu(z) >= 0, ceil(min(a, 1)) is
-        # exactly that, in two float operations (a boolean mask cast to
-        # floats costs three times as much on torch's CPU)
-        return xp.ceil(xp.minimum(a, _xp_scalar(1, a, xp)))
+        return xp.ceil(xp.minimum(a, _xp_scalar(1, a, xp)))  # a > 0: 1.0, else 0.0
 
 
 class Softplus(Gate):
@@ -228,15 +222,6 @@ ACTIVATIONS["sigmoid"] = ACTIVATIONS["logistic"]
 
 
 # -- below the line: speed tricks, none needed to read a gate ----------------
-
-
-def _xp_scalar(value, like, xp):
-    """A 0-d array of ``value`` in ``like``'s dtype and on its device: it
-    broadcasts against ``like`` in any namespace (torch's ``maximum`` takes no
-    Python scalar)."""
-    # full, not asarray: a Python scalar copied to a CUDA device would wait
-    # for the device (torch synchronises such a copy); full is one kernel
-    return xp.full((), value, dtype=like.dtype, device=array_api_compat.device(like))
 
 
 def _matmul(a, b, out):
@@ -464,3 +449,18 @@ def glorot_factors(activation: str | Sequence[str], n_hidden: int) -> list[float
         return [6.0]
     factors = [get_gate(name).init_factor for name in names]
     return [*factors, factors[-1]]
+
+
+def _xp_scalar(value, like, xp):
+    """A 0-d array of ``value`` in ``like``'s dtype, on its device.
+
+    :class:`Relu`'s array API forms broadcast it: ``maximum(z, 0)`` without a
+    ``zeros_like`` (a whole array written per layer), and the router
+    ``ceil(min(a, 1))``, exactly ``a > 0`` for ``a = relu(z) >= 0`` in two float
+    operations (a boolean mask cast to floats costs three times as much on
+    torch's CPU). torch's ``maximum`` takes no Python scalar; ``full``, not
+    ``asarray``: torch waits for the device to copy a host scalar to CUDA.
+    """
+    from ._sklearn import array_api_compat
+
+    return xp.full((), value, dtype=like.dtype, device=array_api_compat.device(like))
