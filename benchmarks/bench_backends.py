@@ -1,8 +1,9 @@
 """NumPy against the array API backends: fit per epoch and predict_proba, as ratios.
 
-Run from the repository root (nothing to install beyond what is present: on a
-GPU machine with torch, CuPy, numpy, scipy and scikit-learn, put the package
-on the path)::
+Run from the repository root. It needs numpy, scipy, scikit-learn (>= 1.9)
+and torch, and CuPy where present; nothing else, and no install of skffnn:
+the checkout goes on ``PYTHONPATH`` (tests/test_benchmarks.py runs it so,
+with every other package hidden)::
 
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE PYTHONPATH=. SCIPY_ARRAY_API=1 \\
         python benchmarks/bench_backends.py [--repeats 3] [--quick] \\
@@ -77,6 +78,21 @@ def backends():
         except Exception:
             pass
     return found
+
+
+def _versions() -> str:
+    """The versions of the libraries the table compares."""
+    names = ["numpy", "scipy", "sklearn", "torch", "cupy"]
+    found = [(n, _try(n)) for n in names]
+    return ", ".join(f"{n} {m.__version__}" for n, m in found if m is not None)
+
+
+def _gpus() -> list[str]:
+    """The CUDA devices torch sees (the timed one is the first)."""
+    torch = _try("torch")
+    if torch is None or not torch.cuda.is_available():
+        return []
+    return [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())]
 
 
 def data(n, p, k, dtype, seed=0):
@@ -172,6 +188,9 @@ def _run(args, torch) -> int:
     threads = f"; torch CPU threads {torch.get_num_threads()}" if torch else ""
     threads += f"; BLAS threads limit {args.threads or 'none'}"
     print(f"# backends: {', '.join(b[0] for b in found)}{threads}")
+    print(f"# {_versions()}")
+    for gpu in _gpus():
+        print(f"# GPU: {gpu}")
     rows = ["small", "lbfgs"] if args.quick else [*WORKLOADS]
     best: dict[tuple, float] = {}
     cache: dict = {}

@@ -38,6 +38,7 @@ from ._losses import HEADS
 from ._namespace import (
     NUMPY,
     check_same_namespace,
+    fit_namespace,
     fitted_namespace,
     namespace_of,
     to_host,
@@ -218,7 +219,8 @@ class BaseFFN(VersionStampMixin, _callbacks.CallbackSupport, BaseEstimator):
         rng = check_random_state(self.random_state)
         if continued:
             method = "partial_fit" if incremental else "fit"
-            check_same_namespace(self, ns, fitted_namespace(self.coefs_[0]), method)
+            fitted = fitted_namespace(self.coefs_[0])
+            check_same_namespace(self, ns, fitted, method, X=given[0])
             theta = self._packed_fitted_weights(net)
         else:
             theta = net.init_params(rng)
@@ -299,7 +301,11 @@ class BaseFFN(VersionStampMixin, _callbacks.CallbackSupport, BaseEstimator):
     # -- data ------------------------------------------------------------------
     def _training_data(self, X, y, sample_weight, incremental, first_pass, classes):
         """Validated data with its target encoder: ``(X, y, training data)``."""
+        method = "partial_fit" if incremental else "fit"
+        _dask.check_dispatch(self, method, X, y, sample_weight)
         if _dask.is_dask_collection(X):
+            if not first_pass:  # continuing a model: NumPy's only
+                _dask.check_numpy_model(self, method, X)
             data = _dask.training_data(
                 self, X, y, sample_weight, reset=first_pass, incremental=incremental,
                 classes=classes,
@@ -315,17 +321,21 @@ class BaseFFN(VersionStampMixin, _callbacks.CallbackSupport, BaseEstimator):
     def _in_memory_data(self, X, y, sample_weight, incremental, first_pass, classes):
         """The in-memory rules (scikit-learn's ``validate_data``), then encoding.
 
-        Under array API dispatch ``X`` decides the namespace; validation and
-        the target encoding run on the host (``y`` and ``sample_weight`` of any
-        namespace join them there), and the namespace's training data moves
-        ``X``, the encoded targets and the weights to ``X``'s device once.
+        Under array API dispatch ``X`` decides the namespace and is validated
+        there, on its device (as scikit-learn's ``validate_data`` does: one
+        synchronisation, the finiteness check); the target encoding runs on
+        the host (``y`` and ``sample_weight`` of any namespace join it there),
+        and the namespace's training data moves the encoded targets and the
+        weights to ``X``'s device once.
         """
-        ns = namespace_of(X)
-        X, y, sample_weight = ns.to_host(X), to_host(y), to_host(sample_weight)
+        ns = fit_namespace(
+            self, X, y, sample_weight, "partial_fit" if incremental else "fit"
+        )
+        y, sample_weight = to_host(y), to_host(sample_weight)
         X, y = validate_data(
             self, X, y, accept_sparse=["csr", "csc"], multi_output=True,
-            y_numeric=not is_classifier(self), dtype=self._training_dtype(first_pass),
-            reset=first_pass,
+            y_numeric=not is_classifier(self),
+            dtype=self._training_dtype(first_pass, ns), reset=first_pass,
         )  # fmt: skip
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
@@ -335,14 +345,17 @@ class BaseFFN(VersionStampMixin, _callbacks.CallbackSupport, BaseEstimator):
             None, self, incremental=incremental, first_pass=first_pass,
             classes=classes, y=y,
         )  # fmt: skip
-        Y = target.encode(y, X.dtype)
-        sw = target.weights(y, checked_sample_weight(sample_weight, X), X.dtype)
+        dtype = ns.host_dtype(X.dtype)
+        Y = target.encode(y, dtype)
+        sw = checked_sample_weight(sample_weight, ns.host_rows(X))
+        sw = target.weights(y, sw, dtype)
         if sw is not None and not incremental:
             target.check_weighted(Y[sw > 0, 0])
         return X, y, ns.training_data(X, Y, sw, target)
 
-    def _training_dtype(self, first_pass: bool):
-        """The dtype training casts X to: the model's, once it has one.
+    def _training_dtype(self, first_pass: bool, ns=NUMPY):
+        """The dtype training casts X to (in ``ns``, X's namespace): the
+        model's, once it has one.
 
         A first fit keeps float32 or float64 data as it is; a warm start or a
         ``partial_fit`` batch is cast to the fitted weights' dtype, so that a
@@ -350,9 +363,9 @@ class BaseFFN(VersionStampMixin, _callbacks.CallbackSupport, BaseEstimator):
         optimizer (scikit-learn's MLP keeps float64 and continues too).
         """
         if first_pass:
-            return (np.float64, np.float32)
-        ns = fitted_namespace(self.coefs_[0])
-        return ns.host_dtype(ns.asarray(self.coefs_[0]).dtype)
+            return ns.float_dtypes()
+        fitted = fitted_namespace(self.coefs_[0])
+        return ns.dtype(fitted.host_dtype(fitted.asarray(self.coefs_[0]).dtype))
 
     # -- prediction ------------------------------------------------------------
     def _validate_predict_data(self, X):
@@ -382,10 +395,17 @@ class BaseFFN(VersionStampMixin, _callbacks.CallbackSupport, BaseEstimator):
             check_is_fitted(self)
         X = self._validate_predict_data(X)
         ns = fitted_namespace(self.coefs_[0])
-        check_same_namespace(self, namespace_of(X), ns, method)
+        check_same_namespace(self, namespace_of(X), ns, method, X=X)
         coefs = [ns.asarray(c) for c in self.coefs_]
         intercepts = [ns.asarray(b) for b in self.intercepts_]
-        net = self._fitted_network(ns.result_type(coefs[0].dtype, X.dtype), ns)
+        dtype = ns.result_type(coefs[0].dtype, X.dtype)
+        if not ns.buffers:  # NumPy's kernels promote; torch's products do not
+            X, coefs, intercepts = (
+                ns.cast(X, dtype),
+                ns.cast(coefs, dtype),
+                ns.cast(intercepts, dtype),
+            )
+        net = self._fitted_network(dtype, ns)
         return net.forward_layers(coefs, intercepts, X)
 
     def _fitted_head(self, scores=None):

@@ -342,8 +342,8 @@ class FFNClassifier(ClassifierMixin, BaseFFN):
         return self._proba_from_scores(self._scores(X, "predict_proba"))
 
     def _proba_from_scores(self, scores):
-        if self._single_class():
-            return np.ones_like(scores)
+        if self._single_class():  # in the scores' namespace and device
+            return fitted_namespace(scores).full_like(scores, 1)
         return self._fitted_head(scores).proba(scores)
 
     @_dask.blockwise
@@ -402,7 +402,7 @@ class FFNClassifier(ClassifierMixin, BaseFFN):
         """
         scores = self._scores(X, "exact_log_proba")
         if self._single_class():
-            return np.zeros_like(scores)
+            return fitted_namespace(scores).full_like(scores, 0)
         return self._fitted_head(scores).exact_log_proba(scores)
 
     @_dask.blockwise

@@ -42,7 +42,14 @@ from ._target import checked_sample_weight
 from ._warnings import warn_user
 from .network import add_l2_penalty
 
-__all__ = ["DaskTrainingData", "is_dask_collection", "predict", "training_data"]
+__all__ = [
+    "DaskTrainingData",
+    "check_dispatch",
+    "check_numpy_model",
+    "is_dask_collection",
+    "predict",
+    "training_data",
+]
 
 # Partial results are summed this many at a time, level by level: one level
 # for up to 8 blocks, three for 512. Fewer levels cost fewer round trips; more
@@ -73,20 +80,81 @@ def is_dask_collection(X: Any) -> bool:
     return callable(getattr(X, "__dask_graph__", None))
 
 
+def check_dispatch(estimator, method: str, X, y=None, sample_weight=None) -> None:
+    """Refuse dask input under scikit-learn's array API dispatch.
+
+    skffnn computes dask arrays block by block in NumPy, which dispatch does
+    not cover: a dask ``X`` (or ``y``, ``sample_weight``) with
+    ``array_api_dispatch=True`` would give a NumPy model or NumPy blocks
+    where dispatch asks for the namespace of the input, so it raises a
+    TypeError that names the input, the setting and the two ways out.
+
+    Parameters
+    ----------
+    estimator : FFNClassifier or FFNRegressor
+    method : str
+        The method called (``fit``, ``partial_fit``, ``predict``, ...).
+    X, y, sample_weight : objects
+        The call's inputs (None: absent).
+
+    Examples
+    --------
+    >>> import dask.array as da, sklearn
+    >>> from skffnn import FFNRegressor
+    >>> X = da.zeros((4, 2), chunks=2)
+    >>> check_dispatch(FFNRegressor(), "fit", X)  # dispatch off: nothing to say
+    >>> with sklearn.config_context(array_api_dispatch=True):
+    ...     check_dispatch(FFNRegressor(), "fit", X)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    TypeError: FFNRegressor.fit() got X as a dask array with array API dispatch on...
+    """
+    from sklearn import get_config
+
+    if not get_config()["array_api_dispatch"]:
+        return
+    for name, a in (("X", X), ("y", y), ("sample_weight", sample_weight)):
+        if not is_dask_collection(a):
+            continue
+        raise TypeError(
+            f"{type(estimator).__name__}.{method}() got {name} as a dask array "
+            "with array API dispatch on (sklearn.set_config(array_api_dispatch="
+            "True)). skffnn computes dask arrays block by block in NumPy, "
+            "outside array API dispatch, so the result would not be in the "
+            "namespace that dispatch asks for. Turn dispatch off for this call "
+            "(with sklearn.config_context(array_api_dispatch=False): ...) to "
+            f"compute on the dask array in NumPy, or pass {name} in memory (a "
+            "NumPy, torch or CuPy array) to compute in its namespace."
+        )
+
+
 def blockwise(method: Callable) -> Callable:
     """Decorate a prediction method ``method(estimator, X)`` for dask input.
 
     A dask array goes to :func:`predict` (a lazy array of the same row
-    chunks); anything else to ``method`` itself.
+    chunks); anything else to ``method`` itself. Under array API dispatch,
+    or for a model fitted in another namespace than NumPy, a dask array
+    raises (:func:`check_dispatch`, ``check_same_namespace``).
     """
 
     @functools.wraps(method)
     def dispatch(estimator, X):
         if is_dask_collection(X):
+            check_dispatch(estimator, method.__name__, X)
+            check_numpy_model(estimator, method.__name__, X)
             return predict(estimator, method.__name__, X)
         return method(estimator, X)
 
     return dispatch
+
+
+def check_numpy_model(estimator, method: str, X) -> None:
+    """A model fitted on torch or CuPy arrays cannot predict dask blocks."""
+    from ._namespace import NUMPY, check_same_namespace, fitted_namespace
+
+    coefs = estimator.__dict__.get("coefs_")
+    if coefs:
+        check_same_namespace(estimator, NUMPY, fitted_namespace(coefs[0]), method, X)
 
 
 def _da():

@@ -135,6 +135,10 @@ class InMemoryData:
         return InMemoryData(self.X, self.Y, self.sw, rows=train_idx), valid
 
 
+# ArrayData gathers an epoch's shuffled rows of X this many bytes at a time.
+_GATHER_BYTES = 64 * 2**20
+
+
 class ArrayData(InMemoryData):
     """:class:`InMemoryData` on the device of an array API namespace.
 
@@ -156,6 +160,7 @@ class ArrayData(InMemoryData):
         self.target = target
         self.n_samples = X.shape[0] if rows is None else len(rows)
         self.dtype = X.dtype
+        self.host_dtype_size = ns.host_dtype(X.dtype).itemsize
         sw_host = self.host[1]
         if sw_host is None:
             self.total_weight = float(self.n_samples)
@@ -165,16 +170,61 @@ class ArrayData(InMemoryData):
             )
         self._order = None
 
+    def batches(self, rng, batch_size, shuffle):
+        """:meth:`InMemoryData.batches`' epoch, drawn on the host, gathered on
+        the device: the epoch's row positions move to the device once, and
+        the rows are gathered a chunk of batches at a time (up to
+        ``_GATHER_BYTES`` of X; a batch is then a slice, not three gathers).
+        Batches of zero total weight (they carry no gradient) are left out
+        here, on the host copy of the weights, so that no step synchronises
+        to ask."""
+        n = self.n_samples
+        if shuffle:
+            if self._order is None:
+                self._order = np.arange(n)
+            rng.shuffle(self._order)  # the draws of InMemoryData.batches
+            rows = self._order if self.rows is None else self.rows[self._order]
+        elif self.rows is not None:
+            rows = self.rows
+        else:  # all rows in order: slices of X itself
+            rows = None
+        sw_host = self.host[1]
+        on_device = None if rows is None else self.ns.asarray(rows)
+        row_bytes = max(self.X.shape[1], 1) * self.host_dtype_size
+        per_chunk = max(_GATHER_BYTES // (row_bytes * batch_size), 1) * batch_size
+        for lo in range(0, n, per_chunk):
+            hi = min(lo + per_chunk, n)
+            if rows is None:
+                X, Y, sw = self.X, self.Y, self.sw
+                offset = 0
+            else:
+                X, Y, sw = self._gather(on_device[lo:hi])
+                offset = lo
+            for start in range(lo, hi, batch_size):
+                stop = min(start + batch_size, hi)
+                if sw_host is not None:
+                    picked = sw_host[start:stop] if rows is None else (
+                        sw_host[rows[start:stop]]
+                    )  # fmt: skip
+                    if not picked.sum() > 0:
+                        continue
+                sel = slice(start - offset, stop - offset)
+                # (X[sel] alone is NumPy's shorthand, not the standard's)
+                yield X[sel, ...], Y[sel, ...], None if sw is None else sw[sel]
+
+    def _gather(self, idx):
+        """Rows ``idx`` (positions on the device) of X, Y and the weights."""
+        xp = self.ns.xp
+        sw = None if self.sw is None else xp.take(self.sw, idx, axis=0)
+        return xp.take(self.X, idx, axis=0), xp.take(self.Y, idx, axis=0), sw
+
     def take(self, sel):
         if self.rows is not None:
             sel = self.rows[sel]
         if isinstance(sel, slice):
             sw = None if self.sw is None else self.sw[sel]
-            return self.X[sel], self.Y[sel], sw
-        idx = self.ns.asarray(sel)
-        xp = self.ns.xp
-        sw = None if self.sw is None else xp.take(self.sw, idx, axis=0)
-        return xp.take(self.X, idx, axis=0), xp.take(self.Y, idx, axis=0), sw
+            return self.X[sel, ...], self.Y[sel, ...], sw
+        return self._gather(self.ns.asarray(sel))
 
     def split(self, rng, validation_fraction, stratify):
         # The same draws as InMemoryData.split, on the host targets; the

@@ -21,6 +21,8 @@ per evaluation.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import scipy.sparse as sp
 import sklearn
@@ -34,7 +36,17 @@ from ._sklearn import (
 )
 from ._solvers import finite_start, finite_step
 
-__all__ = ["NUMPY", "ArrayNamespace", "NumpyNamespace", "namespace_of"]
+__all__ = [
+    "NUMPY",
+    "ArrayNamespace",
+    "NumpyNamespace",
+    "check_same_namespace",
+    "fit_namespace",
+    "fitted_namespace",
+    "input_kind",
+    "namespace_of",
+    "to_host",
+]
 
 
 class NumpyNamespace:
@@ -64,6 +76,14 @@ class NumpyNamespace:
     def host_dtype(self, dtype) -> np.dtype:
         return np.dtype(dtype)
 
+    def float_dtypes(self) -> tuple:
+        """The dtypes a first fit keeps ``X`` in (others are cast to the first)."""
+        return (np.float64, np.float32)
+
+    def host_rows(self, X):
+        """``X`` on the host, for checks that read its length and dtype only."""
+        return X
+
     def from_host(self, a, dtype=None):
         return a if dtype is None else np.asarray(a, dtype=dtype)
 
@@ -76,6 +96,9 @@ class NumpyNamespace:
 
     def empty_like(self, a):
         return np.empty_like(a)
+
+    def full_like(self, a, value):
+        return np.full_like(a, value)
 
     def copy(self, a):
         return a.copy()
@@ -179,11 +202,30 @@ class ArrayNamespace:
         """The NumPy dtype of this namespace's floating ``dtype``."""
         return np.dtype(np.float32 if dtype == self.xp.float32 else np.float64)
 
+    @functools.cached_property
+    def has_float64(self) -> bool:
+        """Whether this device holds float64 (torch's MPS does not)."""
+        info = getattr(self.xp, "__array_namespace_info__", None)
+        if info is None:
+            return True
+        return "float64" in info().dtypes(kind="real floating", device=self.device)
+
+    def float_dtypes(self) -> tuple:
+        """The dtypes a first fit keeps ``X`` in: float64 and float32, or
+        float32 alone on a device without float64 (integers become float32)."""
+        xp = self.xp
+        return (xp.float64, xp.float32) if self.has_float64 else (xp.float32,)
+
+    def host_rows(self, X):
+        """A zero-width host array of ``X``'s length and dtype: what the host
+        checks of ``y`` and ``sample_weight`` read of ``X``, without copying it."""
+        return np.empty((X.shape[0], 0), self.host_dtype(X.dtype))
+
     def from_host(self, a, dtype=None):
         """A host (NumPy) array, or a Python scalar, on this device."""
         if dtype is not None:
             a = np.asarray(a, dtype=self.host_dtype(dtype))
-        return self.xp.asarray(a, device=self.device)
+        return self.asarray(a)
 
     def callback_data(self, validated, given):
         """What callbacks see of ``(X, y)``: the caller's own arrays.
@@ -200,6 +242,16 @@ class ArrayNamespace:
     def empty_like(self, a):
         return self.xp.empty_like(a)
 
+    def full_like(self, a, value):
+        return self.xp.full_like(a, value)
+
+    def cast(self, a, dtype):
+        """``a`` (an array or a list of arrays) in ``dtype``, copied only if
+        it is in another one: torch multiplies float32 by float64 nowhere."""
+        if isinstance(a, list):
+            return [self.cast(x, dtype) for x in a]
+        return a if a.dtype == dtype else self.xp.astype(a, dtype)
+
     def copy(self, a):
         return self.xp.asarray(a, copy=True)
 
@@ -210,18 +262,24 @@ class ArrayNamespace:
         return bool(self.xp.all(self.xp.isfinite(a)))
 
     def finite_step(self, loss, grad) -> bool:
-        """Whether the loss and gradient are finite: the step's one host sync."""
+        """Whether the loss and gradient are finite: the step's one host sync.
+
+        The loss is a 0-d array: one sum, one ``isfinite``, one copy of a
+        boolean to the host.
+        """
         xp = self.xp
-        check = xp.reshape(loss, (1,)) + xp.sum(grad)
-        return bool(xp.all(xp.isfinite(check)))
+        return bool(xp.isfinite(loss + xp.sum(grad)))
 
     def finite_start(self, loss, grad) -> bool:
         """As :func:`skffnn._solvers.finite_start`: also the gradient's square."""
         xp = self.xp
-        check = xp.reshape(loss, (1,)) + xp.sum(grad * grad)
-        return bool(xp.all(xp.isfinite(check)))
+        return bool(xp.isfinite(loss + xp.sum(grad * grad)))
 
     def asarray(self, a):
+        """``a`` on this device; a float64 host array becomes float32 on a
+        device without float64, as scikit-learn's ``move_to`` does."""
+        if type(a) is np.ndarray and a.dtype == np.float64 and not self.has_float64:
+            a = a.astype(np.float32)
         return self.xp.asarray(a, device=self.device)
 
     def result_type(self, *dtypes):
@@ -231,7 +289,11 @@ class ArrayNamespace:
         return self.xp.zeros(n, dtype=dtype, device=self.device)
 
     def positive_total(self, sw) -> bool:
-        return bool(self.xp.sum(sw) > 0)
+        """True: :class:`~skffnn._data.ArrayData`, whose batches are the only
+        ones of this namespace, leaves out the batches of zero total weight
+        when it draws the epoch, on the host copy of the weights; a sum here
+        would synchronise the device with the host in every step."""
+        return True
 
     def log(self, proba):
         return self.xp.log(proba)
@@ -312,6 +374,54 @@ def namespace_of(X):
     return _array_namespace(X)
 
 
+def _is_dask(a) -> bool:
+    return callable(getattr(a, "__dask_graph__", None))
+
+
+def input_kind(a) -> str:
+    """How an error names the kind of input ``a`` (X, y or sample_weight)."""
+    if sp.issparse(a):
+        return "a scipy sparse matrix"
+    if _is_dask(a):
+        return "a dask array"
+    if _is_array(a) and type(a) is not np.ndarray:
+        ns = _array_namespace(a)
+        if ns is not NUMPY:
+            return f"a {ns.describe()} array"
+    return "a NumPy array"
+
+
+def fit_namespace(estimator, X, y, sample_weight, method: str):
+    """The namespace a fit computes in: :func:`namespace_of` ``X``.
+
+    ``y`` and ``sample_weight`` follow ``X`` (scikit-learn's rule), with one
+    exception under array API dispatch: sparse ``X`` computes in NumPy only,
+    so ``y`` or ``sample_weight`` from another namespace would give a NumPy
+    model where the caller's arrays ask for their device; that raises.
+    """
+    ns = namespace_of(X)
+    if ns is not NUMPY or not sp.issparse(X):
+        return ns
+    if not get_config()["array_api_dispatch"]:
+        return ns
+    for name, a in (("y", y), ("sample_weight", sample_weight)):
+        if a is None or sp.issparse(a) or not _is_array(a) or type(a) is np.ndarray:
+            continue
+        other = _array_namespace(a)
+        if other is NUMPY:
+            continue
+        raise TypeError(
+            f"{type(estimator).__name__}.{method}() got X as a scipy sparse "
+            f"matrix and {name} as {input_kind(a)}, with array API dispatch on. "
+            "Sparse X computes in NumPy only, so the model would be a NumPy "
+            f"model, not one in the namespace of {name}. Pass {name} as a NumPy "
+            f"array to fit in NumPy on the sparse X, or pass X dense in the "
+            f"namespace and on the device of {name} (e.g. "
+            "torch.asarray(X.toarray(), device=...)) to fit there."
+        )
+    return ns
+
+
 def fitted_namespace(array) -> NumpyNamespace | ArrayNamespace:
     """The namespace of a fitted array (``coefs_[0]``), dispatch on or off."""
     if type(array) is np.ndarray or not _is_array(array):
@@ -319,19 +429,29 @@ def fitted_namespace(array) -> NumpyNamespace | ArrayNamespace:
     return _array_namespace(array)
 
 
-def check_same_namespace(estimator, given, fitted, method: str) -> None:
+def check_same_namespace(estimator, given, fitted, method: str, X=None) -> None:
     """Raise, naming ``method`` and both namespaces, when ``given`` (the
-    namespace of ``X``) is not ``fitted`` (where the model was fitted)."""
+    namespace of ``X``) is not ``fitted`` (where the model was fitted).
+
+    ``X``, when passed, names the input's kind: sparse matrices and dask
+    arrays compute in NumPy only, whatever the dispatch setting.
+    """
     if given == fitted:
         return
-    hint = ""
-    if not get_config()["array_api_dispatch"]:
-        hint = (
+    where = f"X is in {given.describe()}"
+    if X is not None and (sp.issparse(X) or _is_dask(X)):
+        where = (
+            f"X is {input_kind(X)}, which computes in NumPy only. Pass X dense "
+            f"in the model's namespace, or {method} with a NumPy copy of the "
+            "model (skffnn.utils.to_numpy(model))"
+        )
+    elif not get_config()["array_api_dispatch"]:
+        where += (
             " (array API dispatch is off: turn it on with "
             "sklearn.set_config(array_api_dispatch=True))"
         )
     raise ValueError(
         f"Inputs passed to {type(estimator).__name__}.{method}() must use the "
         "same namespace and the same device as those passed to fit(): the model "
-        f"was fitted in {fitted.describe()}, X is in {given.describe()}{hint}."
+        f"was fitted in {fitted.describe()}, {where}."
     )

@@ -86,7 +86,8 @@ class ArrayNetwork(Network):
         self._check(X)
         a, last = X, self.layout.n_layers - 1
         for layer, (W, b) in enumerate(zip(coefs, intercepts)):
-            a = a @ W + b
+            a = a @ W
+            a += b  # into the product: one array per layer, not two
             if layer < last:
                 a = self.gates[layer].xp_forward(a, self.xp)
         return a
@@ -105,7 +106,8 @@ class ArrayNetwork(Network):
         L = self.layout.n_layers
         a = [X]
         for layer in range(L):
-            z = a[layer] @ W[layer] + b[layer]
+            z = a[layer] @ W[layer]
+            z += b[layer]
             if layer < L - 1:
                 z = self.gates[layer].xp_forward(z, xp)
             a.append(z)
@@ -122,7 +124,9 @@ class ArrayNetwork(Network):
             n_w = self.layout.n_weights
             theta_w = theta[:n_w]
             loss = loss + 0.5 * alpha * xp.sum(theta_w * theta_w) / total
-            gW = [g + (alpha / total) * w for g, w in zip(gW, W)]
+            scale = alpha / total  # a 0-d array with sample weights: once
+            for g, w in zip(gW, W):
+                g += scale * w
         grad = xp.concat([xp.reshape(g, (-1,)) for g in gW] + gb)
         return loss, grad
 

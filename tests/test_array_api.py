@@ -318,3 +318,246 @@ def test_scoring_monitor_on_a_torch_fit_scores_as_on_the_numpy_fit(solver):
     assert len(logs["torch"]) == len(logs["numpy"]) > 1
     # (scikit-learn's accuracy_score averages in torch's float32 under dispatch)
     np.testing.assert_allclose(logs["torch"], logs["numpy"], rtol=1e-6)
+
+
+# -- sparse and dask input under dispatch -----------------------------------------
+PREDICT_METHODS = ("predict", "predict_proba", "predict_log_proba", "exact_log_proba",
+                   "logits")  # fmt: skip
+
+
+def _methods(est):
+    return PREDICT_METHODS if hasattr(est, "predict_proba") else ("predict",)
+
+
+@pytest.mark.parametrize("kind", ["binary", "regression"])
+def test_sparse_x_with_numpy_y_computes_in_numpy_as_without_dispatch(kind):
+    """As scikit-learn's LogisticRegression and Ridge: sparse X is a NumPy input."""
+    sp = pytest.importorskip("scipy.sparse")
+    X, y = _data(kind, np.float64)
+    Xs = sp.csr_matrix(X)
+    with sklearn.config_context(array_api_dispatch=False):
+        ref = _estimator(kind, "adam").fit(Xs, y).partial_fit(Xs, y)
+    est = _estimator(kind, "adam").fit(Xs, y).partial_fit(Xs, y)
+    for got, want in zip(est.coefs_ + est.intercepts_, ref.coefs_ + ref.intercepts_):
+        assert type(got) is np.ndarray
+        np.testing.assert_array_equal(got, want)
+    for method in _methods(est):
+        got = getattr(est, method)(Xs)
+        assert type(got) is np.ndarray
+        with sklearn.config_context(array_api_dispatch=False):
+            np.testing.assert_array_equal(got, getattr(ref, method)(Xs))
+
+
+@pytest.mark.parametrize("method", ["fit", "partial_fit"])
+@pytest.mark.parametrize("which", ["y", "sample_weight"])
+def test_sparse_x_with_torch_y_or_weights_under_dispatch_raises(method, which):
+    """Sparse X computes in NumPy only: a torch y would silently get a NumPy model."""
+    sp = pytest.importorskip("scipy.sparse")
+    X, y = _data("binary", np.float64)
+    sw = np.ones(len(y))
+    args = {"y": y, "sample_weight": sw}
+    args[which] = torch.asarray(args[which])
+    if method == "partial_fit":
+        args["classes"] = [0, 1]
+    est = _estimator("binary", "adam")
+    with pytest.raises(
+        TypeError,
+        match=rf"FFNClassifier\.{method}\(\) got X as a scipy sparse matrix and "
+        rf"{which} as a torch on device cpu array, with array API dispatch on",
+    ):
+        getattr(est, method)(sp.csr_matrix(X), **args)
+    assert not hasattr(est, "coefs_")
+
+
+def _dask_input(X):
+    da = require_extra("dask.array", "dask")
+    return da.from_array(X, chunks=(40, X.shape[1]))
+
+
+@pytest.mark.parametrize("method", ["fit", "partial_fit"])
+@pytest.mark.parametrize("which", ["X", "y", "sample_weight"])
+def test_dask_input_to_fit_under_dispatch_raises(method, which):
+    X, y = _data("binary", np.float64)
+    est = _estimator("binary", "adam").fit(X, y)
+    before = [c.copy() for c in est.coefs_]
+    args = {"X": X, "y": y, "sample_weight": np.ones(len(y))}
+    da = require_extra("dask.array", "dask")
+    args[which] = da.from_array(args[which], chunks=40)
+    with pytest.raises(
+        TypeError,
+        match=rf"FFNClassifier\.{method}\(\) got {which} as a dask array with "
+        r"array API dispatch on .*array_api_dispatch=False",
+    ):
+        getattr(est, method)(args["X"], args["y"], sample_weight=args["sample_weight"])
+    for got, want in zip(est.coefs_, before):  # left as it was
+        np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("kind", ["binary", "regression"])
+def test_dask_x_to_predict_under_dispatch_raises_in_every_method(kind):
+    X, y = _data(kind, np.float64)
+    est = _estimator(kind, "adam").fit(X, y)
+    Xd = _dask_input(X)
+    name = type(est).__name__
+    for method in (*_methods(est), "score"):
+        args = (Xd, y) if method == "score" else (Xd,)
+        called = "predict" if method == "score" else method
+        with pytest.raises(
+            TypeError,
+            match=rf"{name}\.{called}\(\) got X as a dask array with array API",
+        ):
+            getattr(est, method)(*args)
+    with sklearn.config_context(array_api_dispatch=False):  # the way out it names
+        np.testing.assert_array_equal(est.predict(Xd).compute(), est.predict(X))
+
+
+@pytest.mark.parametrize("dispatch", [True, False])
+def test_torch_fitted_model_given_sparse_x_raises_naming_it(dispatch):
+    sp = pytest.importorskip("scipy.sparse")
+    X, y = _data("binary", np.float64)
+    est = _estimator("binary", "adam").fit(torch.asarray(X), torch.asarray(y))
+    Xs = sp.csr_matrix(X)
+    with sklearn.config_context(array_api_dispatch=dispatch):
+        for method in (*PREDICT_METHODS, "score"):
+            args = (Xs, y) if method == "score" else (Xs,)
+            called = "predict" if method == "score" else method
+            with pytest.raises(
+                ValueError,
+                match=rf"FFNClassifier\.{called}\(\) must use the same namespace.*"
+                r"fitted in torch on device cpu, X is a scipy sparse matrix, which "
+                r"computes in NumPy only.*to_numpy",
+            ):
+                getattr(est, method)(*args)
+        with pytest.raises(ValueError, match=r"partial_fit\(\).*scipy sparse matrix"):
+            est.partial_fit(Xs, y)
+    assert isinstance(est.coefs_[0], torch.Tensor)
+
+
+def test_torch_fitted_model_given_dask_x_raises_in_every_method():
+    X, y = _data("binary", np.float64)
+    est = _estimator("binary", "adam").fit(torch.asarray(X), torch.asarray(y))
+    Xd = _dask_input(X)
+    for method in PREDICT_METHODS:
+        with pytest.raises(TypeError, match=rf"{method}\(\) got X as a dask array"):
+            getattr(est, method)(Xd)
+        with sklearn.config_context(array_api_dispatch=False):
+            with pytest.raises(
+                ValueError,
+                match=rf"{method}\(\) must use the same namespace.*torch on device "
+                r"cpu, X is a dask array, which computes in NumPy only",
+            ):
+                getattr(est, method)(Xd)
+    with sklearn.config_context(array_api_dispatch=False):
+        with pytest.raises(ValueError, match=r"partial_fit\(\).*X is a dask array"):
+            est.partial_fit(Xd, y)
+    assert isinstance(est.coefs_[0], torch.Tensor)
+
+
+# -- what a fit does on the device --------------------------------------------------
+def test_fit_validates_x_in_its_namespace_without_a_host_copy(monkeypatch):
+    """X is validated where it lives; only the (small) targets visit the host."""
+    import skffnn._namespace as namespace
+
+    X, y = _data("multiclass", np.float64)
+    moved = []
+    convert = namespace._convert_to_numpy
+
+    def watched(a, xp):
+        moved.append(tuple(a.shape))
+        return convert(a, xp)
+
+    monkeypatch.setattr(namespace, "_convert_to_numpy", watched)
+    Xs = xps.asarray(X, device=xps.Device("device1"))
+    _estimator("multiclass", "adam").fit(
+        Xs, xps.asarray(y, device=xps.Device("device1"))
+    )
+    assert X.shape not in moved
+    with pytest.raises(ValueError, match="Input X contains NaN"):
+        Xnan = np.array(X)
+        Xnan[3, 2] = np.nan
+        _estimator("multiclass", "adam").fit(torch.asarray(Xnan), y)
+
+
+def test_integer_torch_x_trains_in_float64_as_numpy_does():
+    X, y = _data("multiclass", np.float64)
+    Xi = np.round(X * 10).astype(np.int64)
+    with sklearn.config_context(array_api_dispatch=False):
+        ref = _estimator("multiclass", "adam").fit(Xi, y)
+    est = _estimator("multiclass", "adam").fit(torch.asarray(Xi), y)
+    assert est.coefs_[0].dtype == torch.float64
+    _assert_close(est.coefs_[0], ref.coefs_[0], np.float64)
+
+
+def test_device_without_float64_trains_in_float32(monkeypatch):
+    """As on torch's MPS: float64 data becomes float32 there (scikit-learn's
+    move_to), integer X too, and float class labels come back as float32."""
+    from skffnn._namespace import ArrayNamespace
+
+    monkeypatch.setattr(ArrayNamespace, "has_float64", False)
+    X, y = _data("multiclass", np.float64)
+    labels = y.astype(np.float64)
+    est = _estimator("multiclass", "lbfgs").fit(torch.asarray(X), labels)
+    assert all(c.dtype == torch.float32 for c in est.coefs_ + est.intercepts_)
+    with sklearn.config_context(array_api_dispatch=False):
+        ref = _estimator("multiclass", "lbfgs").fit(X.astype(np.float32), labels)
+    _assert_close(est.coefs_[0], ref.coefs_[0], np.float32)
+    Xq = torch.asarray(X.astype(np.float32))
+    assert est.predict(Xq).dtype == torch.float32
+    assert isinstance(est.score(Xq, labels), float)
+    est = _estimator("multiclass", "adam").fit(
+        torch.asarray(np.round(X).astype(int)), y
+    )
+    assert est.coefs_[0].dtype == torch.float32
+
+
+@pytest.mark.parametrize("batches_per_gather", [1, 3, None])
+@pytest.mark.parametrize("shuffle", [True, False])
+def test_batches_of_zero_weight_are_skipped_as_on_numpy(
+    shuffle, batches_per_gather, monkeypatch
+):
+    """ArrayData leaves zero-weight batches out on the host; NumPy's step skips
+    them. The rows are gathered a chunk of batches at a time (one chunk: None)."""
+    import skffnn._data
+
+    if batches_per_gather is not None:  # 6 features of 8 bytes, batches of 20
+        monkeypatch.setattr(skffnn._data, "_GATHER_BYTES", 48 * 20 * batches_per_gather)
+    X, y = _data("multiclass", np.float64)
+    sw = np.ones(len(y))
+    sw[:40] = 0  # two whole batches of 20 without shuffling
+    params = {"batch_size": 20, "shuffle": shuffle}
+    with sklearn.config_context(array_api_dispatch=False):
+        ref = _estimator("multiclass", "sgd", **params).fit(X, y, sample_weight=sw)
+    est = _estimator("multiclass", "sgd", **params).fit(
+        torch.asarray(X), y, sample_weight=torch.asarray(sw)
+    )
+    for got, want in zip(est.coefs_, ref.coefs_):
+        _assert_close(got, want, np.float64)
+    np.testing.assert_allclose(est.loss_curve_, ref.loss_curve_, rtol=1e-9)
+
+
+def test_single_class_torch_model_answers_in_torch():
+    """One class fits (as on NumPy); its probabilities stay in X's namespace."""
+    X, _ = _data("binary", np.float64)
+    y = np.zeros(len(X), dtype=int)
+    with sklearn.config_context(array_api_dispatch=False):
+        ref = _estimator("binary", "adam").fit(X, y)
+    est = _estimator("binary", "adam").fit(torch.asarray(X), torch.asarray(y))
+    Xt = torch.asarray(X)
+    for method in ("predict", "predict_proba", "predict_log_proba", "exact_log_proba"):
+        got = getattr(est, method)(Xt)
+        assert isinstance(got, torch.Tensor), method
+        np.testing.assert_array_equal(got.numpy(), getattr(ref, method)(X))
+
+
+@pytest.mark.parametrize("fit_dtype", [np.float64, np.float32])
+def test_x_of_another_float_dtype_predicts_in_the_wider_one_as_numpy(fit_dtype):
+    """NumPy computes a float32 model on float64 X in float64: so does torch."""
+    X, y = _data("multiclass", fit_dtype)
+    other = np.float32 if fit_dtype == np.float64 else np.float64
+    with sklearn.config_context(array_api_dispatch=False):
+        ref = _estimator("multiclass", "adam").fit(X, y)
+        want = ref.predict_proba(X.astype(other))
+    est = _estimator("multiclass", "adam").fit(torch.asarray(X), y)
+    got = est.predict_proba(torch.asarray(X.astype(other)))
+    assert got.dtype == torch.float64
+    _assert_close(got, want, np.float32)

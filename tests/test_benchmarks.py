@@ -116,11 +116,86 @@ def test_ab_fit_compares_the_working_tree_with_a_git_revision(capsys):
     assert not Path(base.__file__).resolve().is_relative_to(root.resolve())
 
 
-def test_bench_backends_quick_run_gives_a_ratio_per_backend(capsys):
+# What a GPU machine that "cannot install anything" has: these distributions
+# and their own requirements (cupy too, where installed), nothing else.
+_GPU_MACHINE = ("numpy", "scipy", "scikit-learn", "torch", "cupy")
+
+# Run a script with the standard library, the allowed packages' top-level
+# modules and the checkout only: no site-packages .pth (so no editable install
+# of skffnn), any other package's import fails as where it is missing.
+_ISOLATED = """
+import importlib.abc, json, runpy, sys
+checkout, site_dirs, allowed, script, *args = json.loads(sys.argv[1])
+sys.path[:0] = [checkout]
+sys.path.extend(site_dirs)
+allowed = set(allowed) | set(sys.stdlib_module_names) | {"skffnn", "_distutils_hack"}
+class Missing(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        top = name.partition(".")[0]
+        if top not in allowed and not top.startswith("_"):
+            raise ModuleNotFoundError(f"No module named {top!r}", name=top)
+sys.meta_path.insert(0, Missing())
+sys.argv = [script, *args]
+try:
+    runpy.run_path(script, run_name="__main__")
+finally:
+    print("# skffnn from", sys.modules["skffnn"].__file__)
+"""
+
+
+def _requirement_closure(roots):
+    """Top-level module names of ``roots``' distributions and their requirements."""
+    from importlib import metadata
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    seen, todo = set(), [canonicalize_name(r) for r in roots]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        try:
+            dist = metadata.distribution(name)
+        except metadata.PackageNotFoundError:
+            continue
+        seen.add(name)
+        for text in dist.requires or ():
+            req = Requirement(text)
+            if req.marker is None or req.marker.evaluate({"extra": ""}):
+                todo.append(canonicalize_name(req.name))
+    return sorted(
+        top
+        for top, dists in metadata.packages_distributions().items()
+        if any(canonicalize_name(d) in seen for d in dists)
+    )
+
+
+def test_bench_backends_runs_with_only_gpu_machine_packages_and_pythonpath():
+    """As on a GPU machine that cannot install anything: torch, CuPy, numpy,
+    scipy and scikit-learn (and what they require) and the checkout on the
+    path; no skffnn install, no optional extra (dask, tqdm, array-api-strict)."""
+    import json
+    import site
+    import subprocess
+
     require_extra("torch", "array-api")
     require_sklearn_version("1.9", "its array API contract, which skffnn follows")
-    bench = _load("bench_backends")
-    assert bench.main(["--quick", "--repeats", "1", "--threads", "1"]) == 0
-    out = capsys.readouterr().out
+    root = BENCH.parent
+    allowed = _requirement_closure(_GPU_MACHINE)
+    assert "torch" in allowed and "threadpoolctl" in allowed
+    assert "dask" not in allowed and "array_api_strict" not in allowed
+    spec = [str(root), site.getsitepackages(), allowed,
+            str(BENCH / "bench_backends.py"), "--quick", "--repeats", "1",
+            "--threads", "1"]  # fmt: skip
+    env = {"PATH": "/usr/bin:/bin", "SCIPY_ARRAY_API": "1"}  # no PYTHONPATH
+    run = subprocess.run(
+        [sys.executable, "-S", "-c", _ISOLATED, json.dumps(spec)],
+        capture_output=True, text=True, env=env, cwd=root, timeout=600,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    out = run.stdout
     for cell in ("| small |", "| lbfgs |", "| predict_proba 100k |", "numpy/torch cpu"):
         assert cell in out
+    where = out.rsplit("# skffnn from ", 1)[1].strip()
+    assert Path(where).resolve().is_relative_to(root.resolve() / "skffnn")
