@@ -6,10 +6,10 @@ second core is busy (two threads spin and wait for each other). A fit's small
 products (a minibatch step's) therefore run on one thread; large ones keep
 the library's default. The estimator applies this around its solver, once per
 fit; nothing else sets threads. Prediction sets none: it changes nothing
-process-wide (other threads of the program keep their BLAS threads), and
-its forward blocks are sized so that their products rarely wait at a thread
-barrier instead (:func:`skffnn._blocks.forward_rows`), while a few rows make
-products that OpenBLAS runs on one thread by itself.
+process-wide (other threads of the program keep their BLAS threads); its
+forward blocks are instead large enough that a thread barrier's wait is small
+against each product's work (:func:`skffnn._blocks.forward_rows`), while a
+few rows make products that OpenBLAS runs on one thread by itself.
 
 scipy ships its own OpenBLAS, separate from numpy's. skffnn does no heavy
 linear algebra through scipy, but L-BFGS-B's few vector operations wake that
@@ -22,7 +22,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import itertools
-import os
 
 # Products with fewer multiply-adds than this run on one BLAS thread.
 SMALL_GEMM = 1 << 22
@@ -67,23 +66,3 @@ def largest_gemm(batch_rows: int, layer_units) -> int:
     return max(
         batch_rows * n_in * n_out for n_in, n_out in itertools.pairwise(layer_units)
     )
-
-
-def machine_is_loaded() -> bool:
-    """Whether more work than cores was runnable over the last minute.
-
-    The 1-minute load average above the number of cores plus one half: then
-    a thread of a multi-threaded product may wait a scheduler slice at its
-    barrier. False where the platform has no load average.
-
-    Examples
-    --------
-    >>> from skffnn._threads import machine_is_loaded
-    >>> isinstance(machine_is_loaded(), bool)
-    True
-    """
-    try:
-        load = os.getloadavg()[0]
-    except (AttributeError, OSError):  # Windows has none
-        return False
-    return load > (os.cpu_count() or 1) + 0.5
