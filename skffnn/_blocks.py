@@ -53,15 +53,16 @@ def block_rows(layer_units: Sequence[int], itemsize: int) -> int:
 # A product that BLAS runs on several threads ends at a barrier where each
 # thread waits for the others. On an idle machine that costs nothing; when
 # other processes hold the cores, a waiting thread can lose a scheduler slice
-# there (milliseconds), and a (512 x 256) @ (256 x 256) product took 0.5-13 ms
-# on 2 threads where one thread took 2 ms. A forward pass in cache-sized
-# blocks has a barrier per block and layer: on this project's 2-core machine
+# there (milliseconds): with a load average of 6, a (512 x 256) @ (256 x 256)
+# product took 3.5-13.6 ms on 2 threads, 2.2-2.8 ms on one. A forward pass
+# in cache-sized blocks has a barrier per block and layer: on this 2-core machine
 # under load, 1,310-row blocks of the small model predicted 10,000-100,000
 # rows 1.2-7.7x slower than scikit-learn's one product per layer, 16,384-row
 # blocks in 0.7-0.8 of its time. Yet blocks must stay small enough for the
 # bias adds and activations to find their rows in a cache: on one thread
-# (no barrier), 4,096-8,192-row blocks cost 0-15 % more than 512-2,048-row
-# ones, 16,384-32,768-row blocks 10-35 % more. Whatever the load, a forward
+# (no barrier), over 100,000 rows of the small and medium models, 4,096-row
+# blocks cost 0-10 % more than the best of 256-2,048 rows, 8,192-row blocks
+# 0-19 %, 16,384-32,768-row blocks 7-34 %. Whatever the load, a forward
 # block is therefore large enough that its largest product has at least
 # MIN_PRODUCT multiply-adds (a few milliseconds of work, against which a
 # barrier's wait is small), unless its widest activation block would exceed
