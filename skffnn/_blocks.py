@@ -23,6 +23,8 @@ import functools
 import itertools
 from collections.abc import Sequence
 
+from ._threads import blas_is_threaded
+
 __all__ = [
     "CACHE_BYTES",
     "MAX_FORWARD_BYTES",
@@ -66,7 +68,9 @@ def block_rows(layer_units: Sequence[int], itemsize: int) -> int:
 # block is therefore large enough that its largest product has at least
 # MIN_PRODUCT multiply-adds (a few milliseconds of work, against which a
 # barrier's wait is small), unless its widest activation block would exceed
-# MAX_FORWARD_BYTES (a quarter of a 32 MiB L3 cache).
+# MAX_FORWARD_BYTES (a quarter of a 32 MiB L3 cache). Where BLAS runs on one
+# thread (a joblib worker of a search with n_jobs, OPENBLAS_NUM_THREADS=1, a
+# fit's small products) there is no barrier, and the blocks stay cache-sized.
 MIN_PRODUCT = 1 << 28
 MAX_FORWARD_BYTES = 8 * CACHE_BYTES
 
@@ -74,22 +78,29 @@ MAX_FORWARD_BYTES = 8 * CACHE_BYTES
 def forward_rows(layer_units: Sequence[int], itemsize: int, n_rows: int) -> int:
     """Rows per block of the forward pass over ``n_rows`` rows.
 
-    At least cache-sized (:func:`block_rows`); larger where that gives each
-    block's largest product ``MIN_PRODUCT`` multiply-adds, up to
-    ``MAX_FORWARD_BYTES`` of the widest activation: few thread barriers per
-    unit of work, on an idle machine as on a loaded one. The blocks of one
-    pass are of equal size (the last one takes no small remainder).
+    Cache-sized (:func:`block_rows`) where BLAS runs on one thread; where it
+    may run on several (:func:`skffnn._threads.blas_is_threaded`), larger
+    where that gives each block's largest product ``MIN_PRODUCT``
+    multiply-adds, up to ``MAX_FORWARD_BYTES`` of the widest activation: few
+    thread barriers per unit of work, on an idle machine as on a loaded one.
+    The blocks of one pass are of equal size (the last one takes no small
+    remainder).
 
     Examples
     --------
     >>> from skffnn._blocks import forward_rows
     >>> forward_rows([100, 256, 256, 10], 8, n_rows=300)  # one block
     300
-    >>> forward_rows([100, 256, 256, 10], 8, n_rows=100_000)  # 25 blocks
+    >>> from threadpoolctl import threadpool_limits
+    >>> with threadpool_limits(2):
+    ...     forward_rows([100, 256, 256, 10], 8, n_rows=100_000)  # 25 blocks
     4000
+    >>> with threadpool_limits(1):
+    ...     forward_rows([100, 256, 256, 10], 8, n_rows=100_000)  # 196 blocks
+    511
     """
     rows = block_rows(layer_units, itemsize)
-    if n_rows > rows:
+    if n_rows > rows and blas_is_threaded():
         product = max(a * b for a, b in itertools.pairwise(layer_units))
         widest = max(layer_units[1:]) * itemsize
         rows = max(rows, min(-(-MIN_PRODUCT // product), MAX_FORWARD_BYTES // widest))

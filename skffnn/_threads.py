@@ -6,10 +6,11 @@ second core is busy (two threads spin and wait for each other). A fit's small
 products (a minibatch step's) therefore run on one thread; large ones keep
 the library's default. The estimator applies this around its solver, once per
 fit; nothing else sets threads. Prediction sets none: it changes nothing
-process-wide (other threads of the program keep their BLAS threads); its
-forward blocks are instead large enough that a thread barrier's wait is small
-against each product's work (:func:`skffnn._blocks.forward_rows`), while a
-few rows make products that OpenBLAS runs on one thread by itself.
+process-wide (other threads of the program keep their BLAS threads). Where
+BLAS runs on several threads (:func:`blas_is_threaded`), its forward blocks
+are instead large enough that a thread barrier's wait is small against each
+product's work (:func:`skffnn._blocks.forward_rows`), while a few rows make
+products that OpenBLAS runs on one thread by itself.
 
 scipy ships its own OpenBLAS, separate from numpy's. skffnn does no heavy
 linear algebra through scipy, but L-BFGS-B's few vector operations wake that
@@ -66,3 +67,20 @@ def largest_gemm(batch_rows: int, layer_units) -> int:
     return max(
         batch_rows * n_in * n_out for n_in, n_out in itertools.pairwise(layer_units)
     )
+
+
+def blas_is_threaded() -> bool:
+    """Whether numpy's BLAS may now run a product on several threads.
+
+    Reads the thread setting of this process (as threadpoolctl or
+    ``OPENBLAS_NUM_THREADS`` left it), changes nothing; about 1 us.
+
+    Examples
+    --------
+    >>> from skffnn._threads import blas_is_threaded
+    >>> from threadpoolctl import threadpool_limits
+    >>> with threadpool_limits(1):
+    ...     blas_is_threaded()
+    False
+    """
+    return any(c.num_threads > 1 for c in _controllers()[0])

@@ -363,10 +363,11 @@ def test_regressor_prediction_is_sklearns_given_the_same_weights():
 )
 @pytest.mark.parametrize("itemsize", [4, 8])
 def test_forward_blocks_are_equal_and_large_enough_that_products_dwarf_a_barrier(
-    units, itemsize
+    units, itemsize, monkeypatch
 ):
     import skffnn._blocks as B
 
+    monkeypatch.setattr(B, "blas_is_threaded", lambda: True)
     cache_rows = B.block_rows(units, itemsize)
     product = max(a * b for a, b in itertools.pairwise(units))
     widest = max(units[1:]) * itemsize
@@ -391,6 +392,27 @@ def test_forward_blocks_are_equal_and_large_enough_that_products_dwarf_a_barrier
         )
 
 
+@pytest.mark.parametrize("units", [[64, 100, 10], [100, 256, 256, 10]])
+@pytest.mark.parametrize("itemsize", [4, 8])
+def test_forward_blocks_on_one_blas_thread_are_cache_sized(units, itemsize):
+    # No thread barrier to amortise: the activations stay in cache.
+    from threadpoolctl import threadpool_limits
+
+    import skffnn._blocks as B
+
+    cache_rows = B.block_rows(units, itemsize)
+    with threadpool_limits(1, user_api="blas"):
+        assert not B.blas_is_threaded()
+        for n in (cache_rows - 1, 10 * cache_rows, 10**6):
+            rows = B.forward_rows(units, itemsize, n_rows=n)
+            # As many blocks as of cache_rows rows (made equal).
+            assert rows <= cache_rows
+            assert -(-n // rows) == -(-n // cache_rows)
+    with threadpool_limits(2, user_api="blas"):
+        assert B.blas_is_threaded()
+        assert B.forward_rows(units, itemsize, n_rows=10**6) > cache_rows
+
+
 def test_forward_blocks_do_not_depend_on_the_load_of_the_machine(monkeypatch):
     # A load average lags by a minute and says nothing of whether our own
     # threads will wait: the blocks are right on an idle and a busy machine.
@@ -406,14 +428,15 @@ def test_forward_blocks_do_not_depend_on_the_load_of_the_machine(monkeypatch):
     assert rows_at(0.0) == rows_at(100.0)
 
 
+@pytest.mark.parametrize("threads", [1, 2])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_a_rows_prediction_does_not_depend_on_the_batch_it_is_in(dtype):
+def test_a_rows_prediction_does_not_depend_on_the_batch_it_is_in(dtype, threads):
     # scikit-learn's check_methods_subset_invariance and
     # check_methods_sample_order_invariance, on a batch of several forward
     # blocks: alone, in a subset or reversed, each row gets the same labels
     # and the same probabilities to a few roundings (BLAS may round a row's
     # products differently in another block shape).
-    from skffnn._blocks import forward_rows
+    from threadpoolctl import threadpool_limits
 
     rng = np.random.default_rng(0)
     X = rng.standard_normal((300, 20)).astype(dtype)
@@ -421,6 +444,13 @@ def test_a_rows_prediction_does_not_depend_on_the_batch_it_is_in(dtype):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         clf = FFNClassifier((300,), max_iter=5, random_state=0).fit(X, y)
+    with threadpool_limits(threads, user_api="blas"):
+        _check_rows_alone_in_subsets_and_reversed(clf, rng, dtype)
+
+
+def _check_rows_alone_in_subsets_and_reversed(clf, rng, dtype):
+    from skffnn._blocks import forward_rows
+
     n = 3 * forward_rows([20, 300, 4], np.dtype(dtype).itemsize, 10**6) + 17
     Xb = rng.standard_normal((n, 20)).astype(dtype)
     idx = np.r_[0, 1, n // 3 - 1, n // 3, n - 1, rng.integers(0, n, 20)]
