@@ -3,12 +3,12 @@
 Two passes work through blocks so that what they reread stays in a 1 MiB L2
 cache (``CACHE_BYTES``):
 
-- the network's forward and full-batch backward passes, in blocks of rows
-  whose widest activation block is about ``CACHE_BYTES``
-  (:func:`block_rows`): the bias adds and the activations then run in cache
-  (4,096-row blocks of a (256, 256) float64 network predicted 100,000 rows
-  1.2-1.5x slower; a whole 10,000-row batch made L-BFGS 1.5x slower), and
-  large inputs cost neither memory nor page faults;
+- the network's full-batch backward pass, in blocks of rows whose widest
+  activation block is about ``CACHE_BYTES`` (:func:`block_rows`): the bias
+  adds and the activations then run in cache (a whole 10,000-row batch made
+  L-BFGS 1.5x slower), and large inputs cost neither memory nor page faults;
+  the forward pass of prediction in blocks at least that large, larger where
+  their products would be small (:func:`forward_rows`): few thread barriers;
 - the optimizers' updates, whose ten or so passes run over blocks of
   ``VECTOR_BLOCK_BYTES`` (half the budget) of each vector
   (:func:`vector_blocks`), so that a block's later passes reread it from the
@@ -23,11 +23,12 @@ import functools
 import itertools
 from collections.abc import Sequence
 
-from ._threads import machine_is_loaded
+from ._threads import blas_is_threaded
 
 __all__ = [
     "CACHE_BYTES",
-    "LOADED_MIN_PRODUCT",
+    "MAX_FORWARD_BYTES",
+    "MIN_PRODUCT",
     "VECTOR_BLOCK_BYTES",
     "block_rows",
     "forward_rows",
@@ -52,42 +53,59 @@ def block_rows(layer_units: Sequence[int], itemsize: int) -> int:
 
 
 # A product that BLAS runs on several threads ends at a barrier where each
-# thread waits for the others; when other processes hold the cores, a
-# waiting thread can lose a whole scheduler slice there (milliseconds). On
-# this project's 2-core machine under load, 1,310-row blocks of the small
-# model (8.4M multiply-adds a product) predicted 10,000-100,000 rows 1.2-7.7x
-# slower than scikit-learn's one product per layer, 16,384-row blocks in
-# 0.7-0.8 of its time; the medium model's 512-row blocks 1.4-2.6x, 16,384-row
-# blocks 0.45-0.75. On a loaded machine a forward block is therefore never so
-# small that its largest product has fewer multiply-adds than this (within
-# 16 MiB of activations); on an idle one the cache-sized blocks are faster.
-LOADED_MIN_PRODUCT = 1 << 29
+# thread waits for the others. On an idle machine that costs nothing; when
+# other processes hold the cores, a waiting thread can lose a scheduler slice
+# there (milliseconds): with a load average of 6, a (512 x 256) @ (256 x 256)
+# product took 3.5-13.6 ms on 2 threads, 2.2-2.8 ms on one. A forward pass
+# in cache-sized blocks has a barrier per block and layer: on this 2-core machine
+# under load, 1,310-row blocks of the small model predicted 10,000-100,000
+# rows 1.2-7.7x slower than scikit-learn's one product per layer, 16,384-row
+# blocks in 0.7-0.8 of its time. Yet blocks must stay small enough for the
+# bias adds and activations to find their rows in a cache: on one thread
+# (no barrier), over 100,000 rows of the small and medium models, 4,096-row
+# blocks cost 0-10 % more than the best of 256-2,048 rows, 8,192-row blocks
+# 0-19 %, 16,384-32,768-row blocks 7-34 %. Whatever the load, a forward
+# block is therefore large enough that its largest product has at least
+# MIN_PRODUCT multiply-adds (a few milliseconds of work, against which a
+# barrier's wait is small), unless its widest activation block would exceed
+# MAX_FORWARD_BYTES (a quarter of a 32 MiB L3 cache). Where BLAS runs on one
+# thread (a joblib worker of a search with n_jobs, OPENBLAS_NUM_THREADS=1, a
+# fit's small products) there is no barrier, and the blocks stay cache-sized.
+MIN_PRODUCT = 1 << 28
+MAX_FORWARD_BYTES = 8 * CACHE_BYTES
 
 
 def forward_rows(layer_units: Sequence[int], itemsize: int, n_rows: int) -> int:
     """Rows per block of the forward pass over ``n_rows`` rows.
 
-    Cache-sized (:func:`block_rows`) on an idle machine. When the input
-    spans several such blocks and the machine is loaded
-    (:func:`skffnn._threads.machine_is_loaded`), blocks large enough that
-    the largest product has ``LOADED_MIN_PRODUCT`` multiply-adds, within
-    16 MiB of activations: few thread barriers to wait at.
+    Cache-sized (:func:`block_rows`) where BLAS runs on one thread; where it
+    may run on several (:func:`skffnn._threads.blas_is_threaded`), larger
+    where that gives each block's largest product ``MIN_PRODUCT``
+    multiply-adds, up to ``MAX_FORWARD_BYTES`` of the widest activation: few
+    thread barriers per unit of work, on an idle machine as on a loaded one.
+    The blocks of one pass are of equal size (the last one takes no small
+    remainder).
 
     Examples
     --------
     >>> from skffnn._blocks import forward_rows
     >>> forward_rows([100, 256, 256, 10], 8, n_rows=300)  # one block
-    512
+    300
+    >>> from threadpoolctl import threadpool_limits
+    >>> with threadpool_limits(2):
+    ...     forward_rows([100, 256, 256, 10], 8, n_rows=100_000)  # 25 blocks
+    4000
+    >>> with threadpool_limits(1):
+    ...     forward_rows([100, 256, 256, 10], 8, n_rows=100_000)  # 196 blocks
+    511
     """
     rows = block_rows(layer_units, itemsize)
-    if n_rows <= rows or not machine_is_loaded():
-        return rows
-    product = max(a * b for a, b in itertools.pairwise(layer_units))
-    big = min(
-        -(-LOADED_MIN_PRODUCT // product),
-        16 * CACHE_BYTES // (max(layer_units[1:]) * itemsize),
-    )
-    return max(rows, big)
+    if n_rows > rows and blas_is_threaded():
+        product = max(a * b for a, b in itertools.pairwise(layer_units))
+        widest = max(layer_units[1:]) * itemsize
+        rows = max(rows, min(-(-MIN_PRODUCT // product), MAX_FORWARD_BYTES // widest))
+    blocks = -(-max(n_rows, 1) // rows)
+    return -(-max(n_rows, 1) // blocks)
 
 
 @functools.cache

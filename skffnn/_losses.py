@@ -344,6 +344,10 @@ class BinaryLogLoss(Head):
         return loss, _seed(out, y, sample_weight)
 
 
+# The dtypes functional._log_softmax_2d computes in directly.
+_KERNEL_DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
+
+
 class MultinomialLogLoss(Head):
     """Softmax link with the multinomial log-loss (multiclass targets)."""
 
@@ -384,6 +388,8 @@ class MultinomialLogLoss(Head):
         >>> get_head("log_loss").exact_log_proba(np.array([[0.0, -800.0]]))
         array([[   0., -800.]])
         """
+        if z.ndim == 2 and z.dtype in _KERNEL_DTYPES:
+            return F._log_softmax_2d(z)  # in z's dtype, no float64 copy of it
         return F.log_softmax(z, axis=1)
 
     def loss(self, z, y, sample_weight=None):

@@ -6,9 +6,10 @@ second core is busy (two threads spin and wait for each other). A fit's small
 products (a minibatch step's) therefore run on one thread; large ones keep
 the library's default. The estimator applies this around its solver, once per
 fit; nothing else sets threads. Prediction sets none: it changes nothing
-process-wide (other threads of the program keep their BLAS threads), and
-its forward blocks are sized so that their products rarely wait at a thread
-barrier instead (:func:`skffnn._blocks.forward_rows`), while a few rows make
+process-wide (other threads of the program keep their BLAS threads). Where
+BLAS runs on several threads (:func:`blas_is_threaded`), its forward blocks
+are instead large enough that a thread barrier's wait is small against each
+product's work (:func:`skffnn._blocks.forward_rows`), while a few rows make
 products that OpenBLAS runs on one thread by itself.
 
 scipy ships its own OpenBLAS, separate from numpy's. skffnn does no heavy
@@ -22,7 +23,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import itertools
-import os
 
 # Products with fewer multiply-adds than this run on one BLAS thread.
 SMALL_GEMM = 1 << 22
@@ -69,21 +69,18 @@ def largest_gemm(batch_rows: int, layer_units) -> int:
     )
 
 
-def machine_is_loaded() -> bool:
-    """Whether more work than cores was runnable over the last minute.
+def blas_is_threaded() -> bool:
+    """Whether numpy's BLAS may now run a product on several threads.
 
-    The 1-minute load average above the number of cores plus one half: then
-    a thread of a multi-threaded product may wait a scheduler slice at its
-    barrier. False where the platform has no load average.
+    Reads the thread setting of this process (as threadpoolctl or
+    ``OPENBLAS_NUM_THREADS`` left it), changes nothing; about 1 us.
 
     Examples
     --------
-    >>> from skffnn._threads import machine_is_loaded
-    >>> isinstance(machine_is_loaded(), bool)
-    True
+    >>> from skffnn._threads import blas_is_threaded
+    >>> from threadpoolctl import threadpool_limits
+    >>> with threadpool_limits(1):
+    ...     blas_is_threaded()
+    False
     """
-    try:
-        load = os.getloadavg()[0]
-    except (AttributeError, OSError):  # Windows has none
-        return False
-    return load > (os.cpu_count() or 1) + 0.5
+    return any(c.num_threads > 1 for c in _controllers()[0])

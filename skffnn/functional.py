@@ -1204,16 +1204,77 @@ def log_softmax(x: ArrayLike, axis: int | None = -1) -> FloatArray:
     array([-4.24835426e-18, -4.00000000e+01])
     """
     r = _Rows(x, axis)
-    return r.restore(_by_row_blocks(_log_softmax_rows, r.rows))
+    return r.restore(_log_softmax_2d(r.rows))
 
 
-def _log_softmax_rows(rows: np.ndarray) -> np.ndarray:
-    core = _ShiftedRows(rows)
-    result = np.subtract(core.shifted, core.log1p_rest(), out=core.shifted)
-    if core.bad.any():
-        with np.errstate(divide="ignore", invalid="ignore"):
-            result[core.bad] = np.log(_softmax_nonfinite(rows[core.bad]))
-    return result
+def _log_softmax_2d(z: np.ndarray) -> np.ndarray:
+    """:func:`log_softmax` over the rows of a 2-D float32 or float64 array (its dtype).
+
+    The kernel of :func:`log_softmax` and of the classifier's
+    ``exact_log_proba``: blocks of about ``_BLOCK`` elements of rows are
+    written straight into the result (a float32 array is widened one block
+    at a time, never as a whole).
+    """
+    n, k = z.shape
+    out = np.empty((n, k), z.dtype)
+    if k == 0:
+        return out
+    step = max(1, _BLOCK // k)
+    with np.errstate(all="ignore"):  # -inf entries and a shift past the range
+        for lo in range(0, n, step):
+            _log_softmax_block(z[lo : lo + step], out[lo : lo + step])
+    return out
+
+
+def _log_softmax_block(z: np.ndarray, out: np.ndarray) -> None:
+    """``out = (z - m) - log1p(rest)`` for one block of rows (see :func:`log_softmax`).
+
+    ``m`` is the row maximum and ``rest = sum(exp(z - m))`` over every entry
+    but one maximum (the dominant term, exactly 1, is left out of the sum so
+    that a tiny rest survives). Computed in float64 with one ``exp`` per
+    entry and one ``log1p`` per row:
+
+    - float64: ``z - m`` rounds (by 6e-14 at -577, which ``exp`` would
+      magnify to 250 ULP of its result); its exact rounding error ``low``
+      (TwoSum) gives each term's first-order correction ``exp(d) * low``,
+      and the row sums are compensated (a plain sum adds a rounding per
+      column: 3 ULP of the top entry on 9 columns): within 2 ULP;
+    - float32: ``z - m`` is exact in float64 (or its rounding is far below
+      float32's), and float64 sums are exact enough: the result is rounded
+      to float32 once.
+    """
+    m = _row_max(z)
+    bad = ~np.isfinite(m[:, 0])  # nan, +inf or all -inf rows: fixed at the end
+    if bad.any():
+        m = np.where(bad[:, np.newaxis], 0.0, m).astype(z.dtype)
+    wide = z.dtype == _F64
+    if wide:
+        d, low = _two_difference(z, m)  # low: nan where d is -inf
+    else:
+        d = np.subtract(z, m, dtype=_F64)
+    e = np.exp(d)
+    top = d == 0.0  # the maxima, exactly
+    if wide:
+        np.multiply(low, e, out=low)  # exp(z - m) - exp(d), to first order
+        correction = _row_sum(low)
+        if np.isnan(correction).any():  # -inf entries add nothing
+            correction = np.nansum(low, axis=1)
+    e[top] = 0.0
+    if wide:
+        rest, rest_low = _compensated_row_sums(e)
+        rest_low += correction
+    else:
+        rest, rest_low = _row_sum(e), None
+    if np.count_nonzero(top) != top.shape[0]:
+        # Ties: every maximum but one belongs to the rest (exp(0) = 1 each).
+        rest += top.sum(axis=1) - 1.0
+    log_total = np.log1p(rest)
+    if wide:
+        log_total += rest_low / (1.0 + rest)
+    np.subtract(d, log_total[:, np.newaxis], out=out, casting="same_kind")
+    if bad.any():
+        rows = z[bad].astype(_F64)
+        out[bad] = np.log(_softmax_nonfinite(rows))
 
 
 # --------------------------------------------------------------------------

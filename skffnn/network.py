@@ -223,9 +223,9 @@ class Network:
         """Raw output scores for ``X`` from per-layer weights (``coefs_``, ...).
 
         The one forward pass of a fitted model: prediction, validation scores
-        and the last-step check all come here. Rows go through in blocks whose
-        activation blocks are cache-sized, or on a loaded machine large enough
-        that threads rarely wait on each other (:mod:`skffnn._blocks`). It
+        and the last-step check all come here. Rows go through in blocks
+        large enough that BLAS threads rarely wait at a barrier, small enough
+        that activations stay in cache (:func:`skffnn._blocks.forward_rows`). It
         sets no BLAS thread policy: each product runs on the threads the
         caller's policy gives (a fit's, or the library's default, with which
         OpenBLAS runs small products on one thread by itself); prediction

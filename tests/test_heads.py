@@ -134,6 +134,45 @@ def test_exact_log_softmax_keeps_2_ulp_of_its_own_value_on_wide_random_rows(seed
         assert _ulps(got, want).max() <= 2, z
 
 
+def _wide_logit_batch(rng, n, k, dtype):
+    """Logits of ``n`` rows: wide spreads, large offsets, tied maxima, -inf."""
+    z = rng.normal(scale=10 ** rng.uniform(-2, 2.5, size=(n, 1)), size=(n, k))
+    z += rng.choice([0.0, -740.0, 700.0, 1e5, 30.0], size=(n, 1))
+    z[::7, 1] = z[::7].max(axis=1)  # a tie at the maximum
+    z[::11, 2] = -np.inf
+    with np.errstate(over="ignore"):
+        return z.astype(dtype)
+
+
+@pytest.mark.parametrize(
+    "dtype, n_rows, max_ulp",
+    # 40 rows: the vectorised row sums; 7,000 rows: several blocks of rows.
+    [(np.float64, 40, 2), (np.float64, 7000, 2), (np.float32, 7000, 1)],
+)
+def test_exact_log_softmax_of_a_batch_is_within_target_of_mpmath_in_its_dtype(
+    dtype, n_rows, max_ulp
+):
+    rng = np.random.RandomState(n_rows)
+    z = _wide_logit_batch(rng, n_rows, 9, dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no floating-point warnings either
+        got = get_head("log_loss").exact_log_proba(z)
+    assert got.dtype == dtype and got.shape == z.shape
+    rows = np.unique(np.r_[rng.randint(0, n_rows, 150), 3275, 3276, n_rows - 1])
+    rows = rows[rows < n_rows]
+    want = np.array(
+        [
+            [float(v) for v in _mp_log_softmax([MP(float(x)) for x in z[i]])]
+            for i in rows
+        ]
+    ).astype(dtype)
+    same = got[rows] == want  # the -inf entries among them
+    assert np.isfinite(got[rows][~same]).all()
+    ulp = np.spacing(np.abs(want[~same])).astype(float)  # in the result's dtype
+    error = np.abs(got[rows][~same].astype(float) - want[~same].astype(float))
+    assert (error / ulp).max(initial=0.0) <= max_ulp
+
+
 def test_exact_log_proba_is_the_log_of_proba_where_proba_does_not_underflow():
     rng = np.random.RandomState(0)
     for name, k in (("log_loss", 4), ("binary_log_loss", 1), ("binary_log_loss", 3)):

@@ -333,18 +333,13 @@ def test_row_blocks_keep_the_widest_activation_block_near_one_mib(itemsize, widt
         assert rows * width * itemsize <= 1 << 20 < (rows + 1) * width * itemsize
 
 
-@pytest.mark.parametrize("loaded", [False, True])
 @pytest.mark.parametrize("sparse", [False, True])
-def test_forward_in_row_blocks_equals_one_pass_over_all_rows(
-    sparse, loaded, monkeypatch
-):
-    import skffnn._blocks
-
-    monkeypatch.setattr(skffnn._blocks, "machine_is_loaded", lambda: loaded)
+def test_forward_in_row_blocks_equals_one_pass_over_all_rows(sparse):
     rng = np.random.default_rng(0)
     units = [7, 300, 40, 5]
     chunk = forward_rows(units, 8, n_rows=10**6)
-    n = 2 * chunk + 37  # two full blocks and a ragged one
+    n = 2 * chunk + 37  # three blocks
+    assert forward_rows(units, 8, n_rows=n) < n
     X = rng.standard_normal((n, units[0]))
     W = [rng.standard_normal((a, b)) / np.sqrt(a) for a, b in itertools.pairwise(units)]
     b = [rng.standard_normal(u) for u in units[1:]]

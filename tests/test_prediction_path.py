@@ -362,33 +362,110 @@ def test_regressor_prediction_is_sklearns_given_the_same_weights():
     "units", [[64, 100, 10], [100, 256, 256, 10], [7, 300, 40, 5], [784, 512, 10]]
 )
 @pytest.mark.parametrize("itemsize", [4, 8])
-def test_forward_blocks_are_cache_sized_or_on_a_loaded_machine_large(
+def test_forward_blocks_are_equal_and_large_enough_that_products_dwarf_a_barrier(
     units, itemsize, monkeypatch
 ):
     import skffnn._blocks as B
 
+    monkeypatch.setattr(B, "blas_is_threaded", lambda: True)
     cache_rows = B.block_rows(units, itemsize)
-    monkeypatch.setattr(B, "machine_is_loaded", lambda: False)
-    assert B.forward_rows(units, itemsize, n_rows=10**6) == cache_rows
-    monkeypatch.setattr(B, "machine_is_loaded", lambda: True)
-    assert B.forward_rows(units, itemsize, n_rows=cache_rows) == cache_rows
-    rows = B.forward_rows(units, itemsize, n_rows=10**6)
     product = max(a * b for a, b in itertools.pairwise(units))
     widest = max(units[1:]) * itemsize
-    assert rows >= cache_rows
-    assert rows * product >= B.LOADED_MIN_PRODUCT or (
-        (rows + 1) * widest > 16 * B.CACHE_BYTES
-    )
-    assert rows * widest <= 16 * B.CACHE_BYTES or rows == cache_rows
+    for n in (1, cache_rows, cache_rows + 1, 10**5 + 3, 10**6):
+        rows = B.forward_rows(units, itemsize, n_rows=n)
+        blocks = -(-n // rows)
+        if n <= cache_rows:
+            assert rows == n  # one block
+            continue
+        # Blocks of equal size: the last one is no small remainder.
+        assert n - rows * (blocks - 1) > rows - blocks
+        # Never below the cache-sized block, nor above the largest one.
+        assert rows >= min(cache_rows, n / blocks)
+        assert rows * widest <= max(B.MAX_FORWARD_BYTES, cache_rows * widest)
+        # Each product has MIN_PRODUCT multiply-adds, unless the block is as
+        # large as allowed (or holds every row); equalising may take off < 1/blocks.
+        full = rows * blocks / (blocks - 1) if blocks > 1 else n
+        assert (
+            full * product >= B.MIN_PRODUCT
+            or (full + 1) * widest > B.MAX_FORWARD_BYTES
+            or full >= n
+        )
 
 
-def test_the_load_test_reads_the_load_average(monkeypatch):
+@pytest.mark.parametrize("units", [[64, 100, 10], [100, 256, 256, 10]])
+@pytest.mark.parametrize("itemsize", [4, 8])
+def test_forward_blocks_on_one_blas_thread_are_cache_sized(units, itemsize):
+    # No thread barrier to amortise: the activations stay in cache.
+    from threadpoolctl import threadpool_limits
+
+    import skffnn._blocks as B
+
+    cache_rows = B.block_rows(units, itemsize)
+    with threadpool_limits(1, user_api="blas"):
+        assert not B.blas_is_threaded()
+        for n in (cache_rows - 1, 10 * cache_rows, 10**6):
+            rows = B.forward_rows(units, itemsize, n_rows=n)
+            # As many blocks as of cache_rows rows (made equal).
+            assert rows <= cache_rows
+            assert -(-n // rows) == -(-n // cache_rows)
+    with threadpool_limits(2, user_api="blas"):
+        assert B.blas_is_threaded()
+        assert B.forward_rows(units, itemsize, n_rows=10**6) > cache_rows
+
+
+def test_forward_blocks_do_not_depend_on_the_load_of_the_machine(monkeypatch):
+    # A load average lags by a minute and says nothing of whether our own
+    # threads will wait: the blocks are right on an idle and a busy machine.
     import os
 
-    from skffnn._threads import machine_is_loaded
+    from skffnn._blocks import forward_rows
 
-    cores = os.cpu_count() or 1
-    monkeypatch.setattr(os, "getloadavg", lambda: (cores + 1.0, 0.0, 0.0))
-    assert machine_is_loaded()
-    monkeypatch.setattr(os, "getloadavg", lambda: (cores - 0.5, 9.0, 9.0))
-    assert not machine_is_loaded()
+    def rows_at(load):
+        monkeypatch.setattr(os, "getloadavg", lambda: (load, load, load))
+        units = [[64, 100, 10], [100, 256, 256, 10]]
+        return [forward_rows(u, i, 10**5) for u in units for i in (4, 8)]
+
+    assert rows_at(0.0) == rows_at(100.0)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_a_rows_prediction_does_not_depend_on_the_batch_it_is_in(dtype, threads):
+    # scikit-learn's check_methods_subset_invariance and
+    # check_methods_sample_order_invariance, on a batch of several forward
+    # blocks: alone, in a subset or reversed, each row gets the same labels
+    # and the same probabilities to a few roundings (BLAS may round a row's
+    # products differently in another block shape).
+    from threadpoolctl import threadpool_limits
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((300, 20)).astype(dtype)
+    y = rng.integers(0, 4, 300)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = FFNClassifier((300,), max_iter=5, random_state=0).fit(X, y)
+    with threadpool_limits(threads, user_api="blas"):
+        _check_rows_alone_in_subsets_and_reversed(clf, rng, dtype)
+
+
+def _check_rows_alone_in_subsets_and_reversed(clf, rng, dtype):
+    from skffnn._blocks import forward_rows
+
+    n = 3 * forward_rows([20, 300, 4], np.dtype(dtype).itemsize, 10**6) + 17
+    Xb = rng.standard_normal((n, 20)).astype(dtype)
+    idx = np.r_[0, 1, n // 3 - 1, n // 3, n - 1, rng.integers(0, n, 20)]
+    rtol = 50 * np.finfo(dtype).eps
+    for method in ("predict", "predict_proba", "exact_log_proba"):
+        whole = getattr(clf, method)(Xb)
+        alone = np.concatenate([getattr(clf, method)(Xb[i : i + 1]) for i in idx])
+        subset = getattr(clf, method)(Xb[idx])
+        reverse = getattr(clf, method)(Xb[::-1])[::-1]
+        if method == "predict":
+            np.testing.assert_array_equal(alone, whole[idx])
+            np.testing.assert_array_equal(subset, whole[idx])
+            np.testing.assert_array_equal(reverse, whole)
+        else:
+            atol = rtol if method == "predict_proba" else 0.0
+            np.testing.assert_allclose(alone, whole[idx], rtol=rtol, atol=atol)
+            np.testing.assert_allclose(subset, whole[idx], rtol=rtol, atol=atol)
+            np.testing.assert_allclose(reverse, whole, rtol=rtol, atol=atol)
