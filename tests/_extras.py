@@ -58,3 +58,23 @@ def require_sklearn_version(version: str, why: str) -> None:
             f"needs scikit-learn >= {version} ({why}); the installed "
             f"scikit-learn is {sklearn.__version__}"
         )
+
+
+def require_array_api():
+    """``(torch, array_api_strict)`` for the array API tests, or skip.
+
+    Skips (also in CI) where the installed scikit-learn predates its array
+    API contract (1.9: ``classes_`` in y's namespace); the two libraries are
+    the ``array-api`` extra (a failure in CI when missing).
+    """
+    from skffnn._sklearn import ARRAY_API_SUPPORTED
+
+    if not ARRAY_API_SUPPORTED:
+        pytest.skip(
+            "needs scikit-learn >= 1.9 (its array API contract: classes_ in y's "
+            f"namespace); the installed scikit-learn is {sklearn.__version__}",
+            allow_module_level=True,
+        )
+    return require_extra("torch", "array-api"), require_extra(
+        "array_api_strict", "array-api"
+    )

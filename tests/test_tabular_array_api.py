@@ -13,22 +13,14 @@ import pickle
 import numpy as np
 import pytest
 import sklearn
-from _extras import require_extra
+from _extras import require_array_api, require_extra
 from sklearn.datasets import make_classification, make_regression
 
 from skffnn import TabularFFNClassifier, TabularFFNRegressor
 from skffnn._namespace import to_host
-from skffnn._sklearn import ARRAY_API_SUPPORTED
 from skffnn._tabular._net import TabularNet
 
-if not ARRAY_API_SUPPORTED:
-    pytest.skip(
-        "needs scikit-learn >= 1.9 (its array API contract: classes_ in y's "
-        f"namespace); the installed scikit-learn is {sklearn.__version__}",
-        allow_module_level=True,
-    )
-torch = require_extra("torch", "array-api")
-xps = require_extra("array_api_strict", "array-api")
+torch, xps = require_array_api()
 
 pytestmark = pytest.mark.usefixtures("single_threaded_blas")
 
