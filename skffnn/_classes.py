@@ -257,7 +257,8 @@ class FFNClassifier(ClassifierMixin, BaseFFN):
 
     # -- prediction ------------------------------------------------------------
     def _labels_from_scores(self, scores):
-        proba = self._fitted_head(scores).link(scores)
+        # The scores are this call's own: the probabilities go over them.
+        proba = self._fitted_head(scores).link(scores, out=scores)
         return fitted_namespace(scores).decode_labels(
             self._label_binarizer, proba, self.n_outputs_ == 1
         )
@@ -344,7 +345,7 @@ class FFNClassifier(ClassifierMixin, BaseFFN):
     def _proba_from_scores(self, scores):
         if self._single_class():  # in the scores' namespace and device
             return fitted_namespace(scores).full_like(scores, 1)
-        return self._fitted_head(scores).proba(scores)
+        return self._fitted_head(scores).proba(scores, overwrite=True)
 
     @_dask.blockwise
     def predict_log_proba(self, X):
@@ -403,7 +404,7 @@ class FFNClassifier(ClassifierMixin, BaseFFN):
         scores = self._scores(X, "exact_log_proba")
         if self._single_class():
             return fitted_namespace(scores).full_like(scores, 0)
-        return self._fitted_head(scores).exact_log_proba(scores)
+        return self._fitted_head(scores).exact_log_proba(scores, overwrite=True)
 
     @_dask.blockwise
     def logits(self, X):

@@ -267,21 +267,22 @@ class BinaryLogLoss(Head):
     out_activation = "logistic"
 
     def link(self, z, out=None):
-        if out is None and z.dtype == np.float64 and z.size <= F._BLOCK:
+        if (out is None or out is z) and z.dtype == np.float64 and z.size <= F._BLOCK:
             # F.sigmoid's own kernel without its checks and blocks (a few
             # predicted rows): the same floats, 10 us less.
             e, d = np.empty_like(z), np.empty_like(z)
             with np.errstate(under="ignore"):
                 F._exp_neg_abs(z, e)
-            return F._sigmoid_from_exp(z, e, e, d)
+            return F._sigmoid_from_exp(z, e, e if out is None else out, d)
         return F.sigmoid(z, out=out)
 
-    def proba(self, z: np.ndarray) -> np.ndarray:
+    def proba(self, z: np.ndarray, overwrite: bool = False) -> np.ndarray:
         """scikit-learn's ``predict_proba`` given the logits ``z`` of shape (n, k).
 
         One output (binary targets): the columns ``[sigmoid(-z), sigmoid(z)]``;
         scikit-learn computes the first as ``1 - sigmoid(z)``, equal up to
-        its rounding. Several outputs (multilabel): ``sigmoid(z)``.
+        its rounding. Several outputs (multilabel): ``sigmoid(z)``, written
+        over ``z`` where ``overwrite``.
 
         Examples
         --------
@@ -291,9 +292,10 @@ class BinaryLogLoss(Head):
         array([[5.00000000e-01, 5.00000000e-01],
                [1.00000000e+00, 4.24835426e-18]])
         """
-        return self.link(self._columns(z))
+        cols = self._columns(z)
+        return self.link(cols, out=cols if overwrite or cols is not z else None)
 
-    def exact_log_proba(self, z: np.ndarray) -> np.ndarray:
+    def exact_log_proba(self, z: np.ndarray, overwrite: bool = False) -> np.ndarray:
         """``log(proba(z))`` from the logits by ``log_sigmoid``: finite where true.
 
         Examples
@@ -303,7 +305,8 @@ class BinaryLogLoss(Head):
         >>> get_head("binary_log_loss").exact_log_proba(np.array([[800.0]]))
         array([[-800.,   -0.]])
         """
-        return F.log_sigmoid(self._columns(z))
+        cols = self._columns(z)
+        return F.log_sigmoid(cols, out=cols if overwrite or cols is not z else None)
 
     @staticmethod
     def _columns(z):
@@ -355,14 +358,17 @@ class MultinomialLogLoss(Head):
     out_activation = "softmax"
 
     def link(self, z, out=None):
-        p = self.proba(z)
-        if out is None:
+        p = self.proba(z, overwrite=out is z)
+        if out is None or p is out:
             return p
         out[...] = p
         return out
 
-    def proba(self, z: np.ndarray) -> np.ndarray:
+    def proba(self, z: np.ndarray, overwrite: bool = False) -> np.ndarray:
         """scikit-learn's ``predict_proba`` given the logits: the softmax of each row.
+
+        Written over ``z`` where ``overwrite`` (and every row maximum is
+        finite): a fresh result of a large batch is page-faulted in.
 
         Examples
         --------
@@ -375,11 +381,13 @@ class MultinomialLogLoss(Head):
         # scikit-learn's formula where every row maximum is finite (the
         # exact softmax costs ten times more and differs by rounding); rows
         # with a nan or an infinite maximum as the exact softmax defines them.
-        p = F._plain_softmax(z)
+        p = F._plain_softmax(z, out=z if overwrite else None)
         return F.softmax(z, axis=1) if p is None else p
 
-    def exact_log_proba(self, z: np.ndarray) -> np.ndarray:
+    def exact_log_proba(self, z: np.ndarray, overwrite: bool = False) -> np.ndarray:
         """``log(proba(z))`` from the logits by ``log_softmax``: finite where true.
+
+        Written over ``z`` where ``overwrite``.
 
         Examples
         --------
@@ -389,7 +397,8 @@ class MultinomialLogLoss(Head):
         array([[   0., -800.]])
         """
         if z.ndim == 2 and z.dtype in _KERNEL_DTYPES:
-            return F._log_softmax_2d(z)  # in z's dtype, no float64 copy of it
+            # in z's dtype, no float64 copy of it
+            return F._log_softmax_2d(z, out=z if overwrite else None)
         return F.log_softmax(z, axis=1)
 
     def loss(self, z, y, sample_weight=None):

@@ -144,8 +144,8 @@ class ArrayHead:
     def link(self, z, out=None):
         return self.head.xp_link(z, self.xp)
 
-    def proba(self, z):
+    def proba(self, z, overwrite=False):  # new arrays: not every xp writes in place
         return self.head.xp_proba(z, self.xp)
 
-    def exact_log_proba(self, z):
+    def exact_log_proba(self, z, overwrite=False):
         return self.head.xp_exact_log_proba(z, self.xp)

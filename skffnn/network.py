@@ -39,7 +39,7 @@ from ._activations import (
     glorot_factors,
     hidden_activations,
 )
-from ._blocks import block_rows, forward_rows
+from ._blocks import block_rows, forward_rows, scratch
 from ._layout import Layout
 from ._losses import Head, get_head
 from ._namespace import NUMPY
@@ -229,8 +229,10 @@ class Network:
         sets no BLAS thread policy: each product runs on the threads the
         caller's policy gives (a fit's, or the library's default, with which
         OpenBLAS runs small products on one thread by itself); prediction
-        changes nothing process-wide. Buffers are allocated per call, so that
-        threads may share one network.
+        changes nothing process-wide. The hidden layers' outputs go into two
+        buffers of this thread's kept scratch memory
+        (:func:`skffnn._blocks.scratch`), so that threads may share one
+        network and a call does not page-fault fresh buffers in.
 
         Parameters
         ----------
@@ -249,21 +251,20 @@ class Network:
         units = self.layout.layer_units
         scores = np.empty((n, units[-1]), dtype=dtype)
         chunk = min(forward_rows(units, dtype.itemsize, n), max(n, 1))
-        hidden = [np.empty((chunk, u), dtype) for u in units[1:-1]]
         last = self.layout.n_layers - 1
-        for start in range(0, max(n, 1), chunk):
-            stop = min(start + chunk, n)
-            a = X if chunk >= n else X[start:stop]
-            for layer, (W, b) in enumerate(zip(coefs, intercepts)):
-                if layer == last:
-                    out = scores if chunk >= n else scores[start:stop]
-                else:
-                    out = (
-                        hidden[layer]
-                        if chunk == stop - start
-                        else hidden[layer][: stop - start]
-                    )
-                a = self._layer_forward(layer, a, W, b, out)
+        # Two buffers in turn: a hidden layer reads one and writes the other.
+        width = max(units[1:-1], default=0)
+        with scratch([chunk * width] * min(last, 2), dtype) as hidden:
+            for start in range(0, max(n, 1), chunk):
+                stop = min(start + chunk, n)
+                a = X if chunk >= n else X[start:stop]
+                for layer, (W, b) in enumerate(zip(coefs, intercepts)):
+                    if layer == last:
+                        out = scores if chunk >= n else scores[start:stop]
+                    else:
+                        rows, cols = stop - start, units[layer + 1]
+                        out = hidden[layer % 2][: rows * cols].reshape(rows, cols)
+                    a = self._layer_forward(layer, a, W, b, out)
         return scores
 
     def _layer_forward(self, layer: int, a, W, b, out: np.ndarray) -> np.ndarray:

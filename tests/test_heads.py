@@ -21,6 +21,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.utils import check_random_state
 
+from skffnn import functional as F
 from skffnn._activations import glorot_factors, hidden_activations
 from skffnn._losses import HEADS, get_head
 from skffnn.network import Network
@@ -146,8 +147,8 @@ def _wide_logit_batch(rng, n, k, dtype):
 
 @pytest.mark.parametrize(
     "dtype, n_rows, max_ulp",
-    # 40 rows: the vectorised row sums; 7,000 rows: several blocks of rows.
-    [(np.float64, 40, 2), (np.float64, 7000, 2), (np.float32, 7000, 1)],
+    # 40 rows: one block; 16,000 rows: three blocks of rows.
+    [(np.float64, 40, 2), (np.float64, 16000, 2), (np.float32, 16000, 1)],
 )
 def test_exact_log_softmax_of_a_batch_is_within_target_of_mpmath_in_its_dtype(
     dtype, n_rows, max_ulp
@@ -158,7 +159,9 @@ def test_exact_log_softmax_of_a_batch_is_within_target_of_mpmath_in_its_dtype(
         warnings.simplefilter("error")  # no floating-point warnings either
         got = get_head("log_loss").exact_log_proba(z)
     assert got.dtype == dtype and got.shape == z.shape
-    rows = np.unique(np.r_[rng.randint(0, n_rows, 150), 3275, 3276, n_rows - 1])
+    step = -(-n_rows // -(-n_rows * 9 // (2 * F._BLOCK)))  # the kernel's blocks
+    edges = [step - 1, step, 2 * step - 1, 2 * step]
+    rows = np.unique(np.r_[rng.randint(0, n_rows, 150), edges, n_rows - 1])
     rows = rows[rows < n_rows]
     want = np.array(
         [
