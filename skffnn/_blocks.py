@@ -129,7 +129,7 @@ _ALIGN = 64  # bytes: a cache line, as BLAS kernels like their operands
 _kept = threading.local()
 
 
-class scratch:  # noqa: N801 (used as a function: ``with scratch(...) as arrays``)
+class scratch:  # lower case: used as a function, ``with scratch(...) as arrays``
     """Uninitialised 1-D arrays of ``lengths`` in this thread's kept scratch memory.
 
     A context manager: the arrays are valid inside the ``with`` block only.
@@ -152,10 +152,8 @@ class scratch:  # noqa: N801 (used as a function: ``with scratch(...) as arrays`
         dtype = np.dtype(dtype)
         sizes = [-(-n * dtype.itemsize // _ALIGN) * _ALIGN for n in lengths]
         need = sum(sizes)
-        memory = None
-        self.kept = (
-            _SMALL_SCRATCH_BYTES < need <= KEPT_SCRATCH_BYTES
-            and not getattr(_kept, "busy", False)
+        self.kept = _SMALL_SCRATCH_BYTES < need <= KEPT_SCRATCH_BYTES and not getattr(
+            _kept, "busy", False
         )
         if self.kept:
             memory = getattr(_kept, "memory", None)

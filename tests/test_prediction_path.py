@@ -12,11 +12,14 @@ import itertools
 import pickle
 import threading
 import warnings
+from fractions import Fraction
 
 import numpy as np
 import pytest
 import scipy.sparse as sp
 import sklearn
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn import config_context
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
@@ -469,3 +472,90 @@ def _check_rows_alone_in_subsets_and_reversed(clf, rng, dtype):
             np.testing.assert_allclose(alone, whole[idx], rtol=rtol, atol=atol)
             np.testing.assert_allclose(subset, whole[idx], rtol=rtol, atol=atol)
             np.testing.assert_allclose(reverse, whole, rtol=rtol, atol=atol)
+
+
+# --------------------------------------------------------------------------
+# Kept scratch memory, the heads writing over the scores, exact column sums
+# --------------------------------------------------------------------------
+
+
+def test_scratch_memory_is_kept_per_thread_and_fresh_when_nested_or_small():
+    from skffnn import _blocks as B
+
+    big = [B._SMALL_SCRATCH_BYTES // 4] * 2  # 2 x 128 KiB of float64
+    with B.scratch(big, np.float64) as (a, b):
+        assert not np.shares_memory(a, b)
+        assert a.shape == (big[0],) and a.dtype == np.float64
+        assert a.ctypes.data % 64 == 0 and b.ctypes.data % 64 == 0
+        with B.scratch(big, np.float64) as (inner, _):  # nested: fresh memory
+            assert not np.shares_memory(inner, a) and not np.shares_memory(inner, b)
+        first = a.ctypes.data
+    with B.scratch([big[0]], np.float32) as (a32,):  # the next call reuses it
+        assert a32.ctypes.data == first
+    with B.scratch([10, 10], np.float64) as (tiny, _):  # small: the heap's
+        assert tiny.ctypes.data != first
+    too_big = [B.KEPT_SCRATCH_BYTES // 8 + 1]
+    with B.scratch(too_big, np.float64) as (huge,):
+        assert huge.size == too_big[0]
+    with B.scratch(big, np.float64) as (again, _):  # the large one was not kept
+        assert again.ctypes.data == first
+    seen = []
+
+    def other_thread():
+        with B.scratch(big, np.float64) as (c, _):
+            seen.append(c.ctypes.data)
+
+    with B.scratch(big, np.float64) as (mine, _):
+        t = threading.Thread(target=other_thread)
+        t.start()
+        t.join()
+        assert seen and seen[0] != mine.ctypes.data
+
+
+@pytest.mark.parametrize("name, k", [("log_loss", 5), ("binary_log_loss", 3)])
+@pytest.mark.parametrize("method", ["proba", "exact_log_proba"])
+def test_heads_writing_over_the_scores_give_the_fresh_result(name, k, method):
+    head = get_head(name)
+    rng = np.random.RandomState(k)
+    for n in (1, 3, 40, 7000):
+        z = rng.normal(scale=30.0, size=(n, k))
+        z[::5, 0] = np.inf  # rows the exact path defines, read before written
+        z[1::5] = -np.inf
+        z[2::5, 1] = np.nan
+        with np.errstate(all="ignore"):
+            want = getattr(head, method)(z.copy())
+            scores = z.copy()
+            got = getattr(head, method)(scores, overwrite=True)
+        np.testing.assert_array_equal(got, want)
+        kept = z.copy()
+        with np.errstate(all="ignore"):
+            getattr(head, method)(kept)
+        np.testing.assert_array_equal(kept, z)  # no overwrite: z untouched
+
+
+def test_classifier_methods_return_new_arrays_that_share_nothing():
+    clf = _fit(FFNClassifier((8,), max_iter=30, random_state=0))
+    for method in ("predict_proba", "exact_log_proba", "predict_log_proba"):
+        a, b = getattr(clf, method)(X4), getattr(clf, method)(X4)
+        assert not np.shares_memory(a, b)
+        np.testing.assert_array_equal(a, b)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    k=st.integers(1, 40),
+    n=st.integers(1, 30),
+    spread=st.floats(0.0, 700.0),
+    seed=st.integers(0, 2**31 - 1),
+)
+def test_exact_column_sums_are_fsum_to_one_rounding(k, n, spread, seed):
+    rng = np.random.default_rng(seed)
+    t = np.exp(-rng.uniform(0.0, spread, size=(k, n)))
+    t[rng.random((k, n)) < 0.2] = 0.0
+    small = t * rng.uniform(-(2.0**-44), 2.0**-44, size=(k, n))
+    hi, lo = F._exact_column_sums(t.copy(), small.copy(), np.empty_like(t))
+    for j in range(n):
+        exact = sum(map(Fraction, [*t[:, j], *small[:, j]]), Fraction(0))
+        # hi is the sum to within one rounding, hi + lo to about k**2 eps**2
+        assert abs(Fraction(hi[j]) - exact) <= Fraction(np.spacing(float(exact)))
+        assert abs(Fraction(hi[j]) + Fraction(lo[j]) - exact) <= exact * 2**-85
