@@ -490,7 +490,7 @@ def test_scratch_memory_is_kept_per_thread_and_fresh_when_nested_or_small():
         with B.scratch(big, np.float64) as (inner, _):  # nested: fresh memory
             assert not np.shares_memory(inner, a) and not np.shares_memory(inner, b)
         first = a.ctypes.data
-    with B.scratch([big[0]], np.float32) as (a32,):  # the next call reuses it
+    with B.scratch([2 * big[0]], np.float32) as (a32,):  # the next call reuses it
         assert a32.ctypes.data == first
     with B.scratch([10, 10], np.float64) as (tiny, _):  # small: the heap's
         assert tiny.ctypes.data != first
