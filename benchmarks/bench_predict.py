@@ -14,15 +14,19 @@ agree on every prediction; checked before timing). Then ``predict``,
 ``predict_log_proba``, its nearest method) and ``score`` are timed on 1, 10,
 100, 1k, 10k and 100k rows, the two libraries in turns within each round
 (which cancels the machine's drifts and other processes' load), with the
-default BLAS threads; each figure is the best of ``--repeats`` rounds, and
-the table gives skffnn's time over scikit-learn's. scikit-learn's
+default BLAS threads; each figure is the best of ``--repeats`` rounds (the
+median with ``--loaded``), and the table gives skffnn's time over
+scikit-learn's. scikit-learn's
 ``validate_data`` alone, on one row, is timed in the same run: at one row it
 is most of scikit-learn's prediction time.
 
 ``--loaded`` runs the same table while a busy process that this benchmark
 starts (pinned to one core, and ending by itself after ``--busy-limit``
 seconds at the latest) takes that core, as a search with ``n_jobs``, a
-notebook or a browser would; it is stopped when the timing ends.
+notebook or a browser would; it is stopped when the timing ends. Each cell
+is then the median of the rounds, not the best: the disturbance is what is
+measured, and the best round of a loaded run is the one that escaped it
+(two BLAS threads sometimes find both cores free for a whole round).
 
 ``--profile`` prints instead where a 1-row ``predict_proba`` of the small
 model spends its time, phase by phase.
@@ -122,20 +126,25 @@ def _loop(fn, calls: int) -> float:
     return (time.perf_counter() - start) / calls
 
 
-def interleaved(fns: list, repeats: int) -> list[float]:
-    """Best seconds per call of each of ``fns``, timed in turns, round by round."""
+def interleaved(fns: list, repeats: int, statistic=min) -> list[float]:
+    """Seconds per call of each of ``fns``, timed in turns, round by round.
+
+    ``statistic`` of the rounds: the best on a quiet machine (the least
+    disturbed round); the median on a loaded one, where the disturbance is
+    what is measured and the best round is the one that escaped it.
+    """
     for fn in fns:  # warm up: caches, lazily built networks, page faults
         fn()
     calls = []
     for fn in fns:
         once = _loop(fn, 1)
         calls.append(max(1, int(SAMPLE_SECONDS / max(once, 1e-7))))
-    best = [np.inf] * len(fns)
+    rounds = [[] for _ in fns]
     for r in range(repeats):
         order = range(len(fns)) if r % 2 == 0 else reversed(range(len(fns)))
         for i in order:
-            best[i] = min(best[i], _loop(fns[i], calls[i]))
-    return best
+            rounds[i].append(_loop(fns[i], calls[i]))
+    return [float(statistic(times)) for times in rounds]
 
 
 def _call(est, method: str, X, y):
@@ -145,8 +154,10 @@ def _call(est, method: str, X, y):
     return lambda: bound(X)
 
 
-def run(repeats: int, models_wanted=MODELS, dtypes=DTYPES, sizes=SIZES) -> dict:
-    """Every cell's (ours, theirs) best seconds per call, and validate_data's."""
+def run(
+    repeats: int, models_wanted=MODELS, dtypes=DTYPES, sizes=SIZES, statistic=min
+) -> dict:
+    """Every cell's (ours, theirs) seconds per call, and validate_data's."""
     from sklearn.utils.validation import validate_data
 
     results = {}
@@ -159,7 +170,7 @@ def run(repeats: int, models_wanted=MODELS, dtypes=DTYPES, sizes=SIZES) -> dict:
             def validate(est=theirs, x=x1):
                 return validate_data(est, x, accept_sparse=["csr", "csc"], reset=False)
 
-            (t_val,) = interleaved([validate], repeats)
+            (t_val,) = interleaved([validate], repeats, statistic)
             results[(model, dtype, "validate_data")] = t_val
             for n in sizes:
                 Xn, yn = np.ascontiguousarray(Xq[:n]), yq[:n]
@@ -167,6 +178,7 @@ def run(repeats: int, models_wanted=MODELS, dtypes=DTYPES, sizes=SIZES) -> dict:
                     t_ours, t_theirs = interleaved(
                         [_call(ours, ours_m, Xn, yn), _call(theirs, their_m, Xn, yn)],
                         repeats,
+                        statistic,
                     )
                     results[(model, dtype, ours_m, n)] = (t_ours, t_theirs)
     return results
@@ -298,7 +310,11 @@ def main(argv=None) -> None:
     command = "python benchmarks/bench_predict.py " + " ".join(
         sys.argv[1:] if argv is None else argv
     )
-    state = "loaded: a busy process on one core" if args.loaded else "quiet"
+    state = (
+        "loaded: a busy process on one core; each cell the median of the rounds"
+        if args.loaded
+        else "quiet; each cell the best of the rounds"
+    )
     lines = [
         f"command   : {command}",
         f"machine   : {state}",
@@ -309,7 +325,10 @@ def main(argv=None) -> None:
         if args.profile:
             body = "\n".join(f"{k:34s} {v:8.1f} us" for k, v in profile_one_row())
         else:
-            results = run(args.repeats, args.models, args.dtypes, tuple(args.sizes))
+            statistic = np.median if args.loaded else min
+            results = run(
+                args.repeats, args.models, args.dtypes, tuple(args.sizes), statistic
+            )
             body = format_tables(results, tuple(args.sizes))
         share = h.others_share(start, h.cpu_snapshot())
     lines.append(f"others    : {share:.2f} of the machine's CPU went to other "

@@ -43,6 +43,7 @@ from ._blocks import block_rows, forward_rows, scratch
 from ._layout import Layout
 from ._losses import Head, get_head
 from ._namespace import NUMPY
+from ._threads import largest_gemm, yield_to_load
 
 __all__ = ["Network"]
 
@@ -225,11 +226,12 @@ class Network:
         The one forward pass of a fitted model: prediction, validation scores
         and the last-step check all come here. Rows go through in blocks
         large enough that BLAS threads rarely wait at a barrier, small enough
-        that activations stay in cache (:func:`skffnn._blocks.forward_rows`). It
-        sets no BLAS thread policy: each product runs on the threads the
-        caller's policy gives (a fit's, or the library's default, with which
-        OpenBLAS runs small products on one thread by itself); prediction
-        changes nothing process-wide. The hidden layers' outputs go into two
+        that activations stay in cache (:func:`skffnn._blocks.forward_rows`).
+        Each product runs on the threads the caller's policy gives (a fit's,
+        or the library's default, with which OpenBLAS runs small products on
+        one thread by itself), unless other processes hold cores: then on the
+        cores left free, for this pass (:func:`skffnn._threads.yield_to_load`).
+        The hidden layers' outputs go into two
         buffers of this thread's kept scratch memory
         (:func:`skffnn._blocks.scratch`), so that threads may share one
         network and a call does not page-fault fresh buffers in.
@@ -246,6 +248,13 @@ class Network:
             The output layer's net input ``z(L)``, before the head's link.
         """
         self._check(X)
+        n = X.shape[0]
+        units = self.layout.layer_units
+        with yield_to_load(largest_gemm(n, units)):
+            return self._forward_blocks(coefs, intercepts, X)
+
+    def _forward_blocks(self, coefs: Sequence, intercepts: Sequence, X) -> np.ndarray:
+        """:meth:`forward_layers` under the thread setting it chose."""
         n = X.shape[0]
         dtype = np.result_type(coefs[0].dtype, X.dtype)
         units = self.layout.layer_units

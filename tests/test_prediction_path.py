@@ -559,3 +559,99 @@ def test_exact_column_sums_are_fsum_to_one_rounding(k, n, spread, seed):
         # hi is the sum to within one rounding, hi + lo to about k**2 eps**2
         assert abs(Fraction(hi[j]) - exact) <= Fraction(np.spacing(float(exact)))
         assert abs(Fraction(hi[j]) + Fraction(lo[j]) - exact) <= exact * 2**-85
+
+
+# --------------------------------------------------------------------------
+# Yielding cores that other processes hold
+# --------------------------------------------------------------------------
+
+
+def _stat_line(busy_ticks: int, idle_ticks: int) -> str:
+    # user nice system idle iowait irq softirq steal
+    return f"cpu  {busy_ticks} 0 0 {idle_ticks} 0 0 0 0 0 0\ncpu0 1 2 3\n"
+
+
+def test_others_load_is_the_machines_busy_time_less_this_processs(
+    tmp_path, monkeypatch
+):
+    from skffnn import _threads as T
+
+    stat = tmp_path / "stat"
+    stat.write_text(_stat_line(1000, 5000))
+    clock = {"wall": 100.0, "own": 3.0}
+    monkeypatch.setattr(T.time, "monotonic", lambda: clock["wall"])
+    monkeypatch.setattr(T.time, "process_time", lambda: clock["own"])
+    load = T.OthersLoad(str(stat))
+    assert load() == 0.0  # no interval yet
+    # 0.5 s later: the machine was busy 0.8 s (80 ticks), this process 0.3 s.
+    ticks = T._CLOCK_TICKS
+    stat.write_text(_stat_line(1000 + int(0.8 * ticks), 5000 + 20))
+    clock.update(wall=100.5, own=3.3)
+    assert load() == pytest.approx((0.8 - 0.3) / 0.5)
+    stat.write_text(_stat_line(0, 0))  # within LOAD_INTERVAL: not read again
+    clock["wall"] += T.LOAD_INTERVAL / 2
+    assert load() == pytest.approx(1.0)
+    assert T.OthersLoad(str(tmp_path / "absent"))() == 0.0  # not Linux: no load
+
+
+@pytest.mark.parametrize("others, threads_inside", [(0.0, 2), (0.2, 2), (0.9, 1)])
+def test_a_forward_pass_yields_the_cores_other_processes_hold(
+    monkeypatch, others, threads_inside
+):
+    from threadpoolctl import threadpool_limits
+
+    from skffnn import _threads as T
+    from skffnn import network as N
+
+    monkeypatch.setattr(T, "others_load", lambda: others)
+    monkeypatch.setattr(T.os, "cpu_count", lambda: 2)
+    clf = _fit(FFNClassifier((300,), max_iter=5, random_state=0))
+    X = np.random.default_rng(0).standard_normal((10_000, 4))  # 9e6 MACs: split
+    seen = []
+    blocks = N.Network._forward_blocks
+
+    def spy(self, *args):
+        seen.append([c.num_threads for c in T._controllers()[0]])
+        return blocks(self, *args)
+
+    monkeypatch.setattr(N.Network, "_forward_blocks", spy)
+    with threadpool_limits(2, user_api="blas"):
+        want = clf.predict_proba(X)
+        assert all(n == threads_inside for n in seen[-1])
+        assert all(c.num_threads == 2 for c in T._controllers()[0])  # restored
+        seen.clear()
+        clf.predict_proba(X[:1])  # a small product: never limited
+        assert all(n == 2 for n in seen[-1])
+    with threadpool_limits(1, user_api="blas"):
+        np.testing.assert_allclose(clf.predict_proba(X), want, rtol=1e-12)
+
+
+def test_threads_yielding_at_once_leave_the_blas_setting_as_they_found_it(
+    monkeypatch,
+):
+    from threadpoolctl import threadpool_limits
+
+    from skffnn import _threads as T
+
+    monkeypatch.setattr(T, "others_load", lambda: 1.0)
+    monkeypatch.setattr(T.os, "cpu_count", lambda: 2)
+    clf = _fit(FFNClassifier((300,), max_iter=5, random_state=0))
+    X = np.random.default_rng(1).standard_normal((10_000, 4))
+    want = clf.predict_proba(X)
+    errors = []
+
+    def work():
+        try:
+            for _ in range(5):
+                np.testing.assert_allclose(clf.predict_proba(X), want, rtol=1e-12)
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    with threadpool_limits(2, user_api="blas"):
+        threads = [threading.Thread(target=work) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert not errors
+        assert all(c.num_threads == 2 for c in T._controllers()[0])
