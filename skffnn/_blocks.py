@@ -150,11 +150,14 @@ class scratch:  # lower case: used as a function, ``with scratch(...) as arrays`
 
     def __init__(self, lengths: Sequence[int], dtype) -> None:
         dtype = np.dtype(dtype)
+        if sum(lengths) * dtype.itemsize <= _SMALL_SCRATCH_BYTES // 2:
+            self.kept = False  # the common few-row case, in fewer steps
+            self.arrays = [np.empty(n, dtype) for n in lengths]
+            return
         sizes = [-(-n * dtype.itemsize // _ALIGN) * _ALIGN for n in lengths]
         need = sum(sizes)
-        self.kept = _SMALL_SCRATCH_BYTES < need <= KEPT_SCRATCH_BYTES and not getattr(
-            _kept, "busy", False
-        )
+        busy = getattr(_kept, "busy", False)
+        self.kept = _SMALL_SCRATCH_BYTES < need <= KEPT_SCRATCH_BYTES and not busy
         if self.kept:
             memory = getattr(_kept, "memory", None)
             if memory is None or memory.size < need:

@@ -43,7 +43,7 @@ from ._blocks import block_rows, forward_rows, scratch
 from ._layout import Layout
 from ._losses import Head, get_head
 from ._namespace import NUMPY
-from ._threads import largest_gemm, yield_to_load
+from ._threads import SMALL_GEMM, largest_gemm, yield_to_load
 
 __all__ = ["Network"]
 
@@ -148,6 +148,9 @@ class Network:
         self._buffers: dict[int, list[np.ndarray]] = {}
         self._views: dict[int, tuple] = {}
         self._tmp: np.ndarray | None = None
+        # Multiply-adds per row of the largest product (the thread policy's
+        # measure of a pass's work).
+        self._row_gemm = largest_gemm(1, self.layout.layer_units)
 
     @property
     def n_params(self) -> int:
@@ -248,9 +251,10 @@ class Network:
             The output layer's net input ``z(L)``, before the head's link.
         """
         self._check(X)
-        n = X.shape[0]
-        units = self.layout.layer_units
-        with yield_to_load(largest_gemm(n, units)):
+        work = X.shape[0] * self._row_gemm
+        if work < SMALL_GEMM:  # products BLAS runs on one thread anyway
+            return self._forward_blocks(coefs, intercepts, X)
+        with yield_to_load(work):
             return self._forward_blocks(coefs, intercepts, X)
 
     def _forward_blocks(self, coefs: Sequence, intercepts: Sequence, X) -> np.ndarray:
