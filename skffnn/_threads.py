@@ -201,6 +201,25 @@ class _Yield:
                 _Yield._saved = []
 
 
+def _reset_after_fork() -> None:
+    """In a forked child: fresh locks and load readings, no limit left held.
+
+    A fork while another thread was inside a pass would leave the child's
+    locks taken and its BLAS held to the cores that thread yielded, with no
+    thread to lift the limit.
+    """
+    global others_load
+    others_load = OthersLoad()
+    _Yield._lock = threading.Lock()
+    saved, _Yield._saved, _Yield._inside = _Yield._saved, [], 0
+    for c, n in saved:
+        c.set_num_threads(n)
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reset_after_fork)
+
+
 def yield_to_load(largest_gemm: int):
     """A context that runs this pass's products on the cores others leave free.
 

@@ -655,3 +655,22 @@ def test_threads_yielding_at_once_leave_the_blas_setting_as_they_found_it(
             t.join()
         assert not errors
         assert all(c.num_threads == 2 for c in T._controllers()[0])
+
+
+def test_a_forked_child_lifts_a_limit_its_parent_held(monkeypatch):
+    from threadpoolctl import threadpool_limits
+
+    from skffnn import _threads as T
+
+    with threadpool_limits(2, user_api="blas"):
+        monkeypatch.setattr(T.os, "cpu_count", lambda: 2)
+        limit = T._Yield(1)
+        limit.__enter__()  # another thread inside a pass, at the fork
+        assert all(c.num_threads == 1 for c in T._controllers()[0])
+        T._Yield._lock.acquire()  # and taking the lock just then
+        T._reset_after_fork()  # what the child runs
+        assert T._Yield._inside == 0 and not T._Yield._lock.locked()
+        assert all(c.num_threads == 2 for c in T._controllers()[0])
+        with T._Yield(1):  # usable again
+            assert all(c.num_threads == 1 for c in T._controllers()[0])
+        assert all(c.num_threads == 2 for c in T._controllers()[0])
