@@ -29,7 +29,9 @@ measured, and the best round of a loaded run is the one that escaped it
 (two BLAS threads sometimes find both cores free for a whole round).
 
 ``--profile`` prints instead where a 1-row ``predict_proba`` of the small
-model spends its time, phase by phase.
+model spends its time, phase by phase; ``--floor --models medium --dtypes
+float64 --sizes 1000`` what one model's ``predict_proba`` cannot avoid: its
+matrix products, and the bias adds and ReLUs both libraries make.
 """
 
 from __future__ import annotations
@@ -298,6 +300,41 @@ def profile_one_row(repeats: int = 7) -> list[tuple[str, float]]:
     return [(name, t * 1e6) for (name, _), t in zip(phases, times)]
 
 
+def floor(model: str, dtype: str, n: int, repeats: int = 9) -> list[tuple[str, float]]:
+    """Microseconds of ``predict_proba`` on ``n`` rows against what it cannot avoid.
+
+    The network's matrix products alone, then with the bias adds and the
+    ReLUs (the passes both libraries make), into buffers allocated once;
+    then skffnn's and scikit-learn's ``predict_proba``; interleaved.
+    """
+    ours, theirs, Xq, _ = models(model, dtype)
+    X = np.ascontiguousarray(Xq[:n])
+    Ws, bs = ours.coefs_, ours.intercepts_
+    outs = [np.empty((n, W.shape[1]), X.dtype) for W in Ws]
+
+    def products():
+        a = X
+        for W, out in zip(Ws, outs):
+            a = np.matmul(a, W, out=out)
+
+    def passes():
+        a = X
+        for i, (W, b, out) in enumerate(zip(Ws, bs, outs)):
+            a = np.matmul(a, W, out=out)
+            a += b
+            if i < len(Ws) - 1:
+                np.maximum(a, 0, out=a)
+
+    phases = [
+        ("matrix products alone", products),
+        ("products, bias adds and ReLUs", passes),
+        ("skffnn predict_proba", lambda: ours.predict_proba(X)),
+        ("scikit-learn predict_proba", lambda: theirs.predict_proba(X)),
+    ]
+    times = interleaved([fn for _, fn in phases], repeats)
+    return [(name, t * 1e6) for (name, _), t in zip(phases, times)]
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -317,6 +354,12 @@ def main(argv=None) -> None:
         "--profile",
         action="store_true",
         help="phases of a 1-row predict_proba instead of the table",
+    )
+    parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="predict_proba of the first --models/--dtypes at the first --sizes "
+        "against its matrix products and passes alone, instead of the table",
     )
     parser.add_argument("--out", help="also write the report to this file")
     args = parser.parse_args(argv)  # fmt: skip
@@ -340,6 +383,12 @@ def main(argv=None) -> None:
         start = h.cpu_snapshot()
         if args.profile:
             body = "\n".join(f"{k:34s} {v:8.1f} us" for k, v in profile_one_row())
+        elif args.floor:
+            model, dtype, n = args.models[0], args.dtypes[0], args.sizes[0]
+            rows = floor(model, dtype, n, args.repeats)
+            body = f"{model} {dtype}, {n} rows, best of {args.repeats}:\n" + "\n".join(
+                f"{k:34s} {v:9.1f} us" for k, v in rows
+            )
         else:
             results = run(
                 args.repeats,
