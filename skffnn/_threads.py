@@ -15,12 +15,11 @@ waits at its end for the thread whose core another process holds. The
 forward pass therefore yields those cores (:func:`yield_to_load`): where
 other processes kept cores busy over the last tenth of a second
 (:class:`OthersLoad`, from ``/proc/stat``), its products run on the cores
-left free, one thread on this 2-core machine with one core busy. Measured
-with a process spinning on one core, ``predict_proba`` of a (256, 256)
-network took 0.52-0.68 of scikit-learn's time on 1,000-100,000 rows on one
-thread, 0.65-0.91 on two. The limit is process-wide for the duration of
-the pass (as a fit's is), and lifted after it; on an idle machine nothing is
-set.
+left free, one thread on this 2-core machine with one core busy
+(``benchmarks/bench_predict.py --loaded``: every cell at most 0.76 of
+scikit-learn's time, whose two threads wait for the busy core). The limit
+is process-wide for the duration of the pass (as a fit's is), and lifted
+after it; on an idle machine nothing is set.
 
 scipy ships its own OpenBLAS, separate from numpy's. skffnn does no heavy
 linear algebra through scipy, but L-BFGS-B's few vector operations wake that
@@ -57,6 +56,19 @@ def _controllers():
     return tuple(numpy_libs), tuple(scipy_libs)
 
 
+def _hold(libs, threads: int) -> list:
+    """Hold each of ``libs`` to at most ``threads``; what :func:`_release` restores."""
+    saved = [(c, n) for c in libs if (n := c.num_threads) > threads]
+    for c, _ in saved:
+        c.set_num_threads(threads)
+    return saved
+
+
+def _release(saved: list) -> None:
+    for c, n in saved:
+        c.set_num_threads(n)
+
+
 @contextlib.contextmanager
 def blas_threads(largest_gemm: int):
     """Limit BLAS threads for a run whose largest product has ``largest_gemm`` MACs."""
@@ -64,16 +76,11 @@ def blas_threads(largest_gemm: int):
     limited = list(scipy_libs)
     if largest_gemm < SMALL_GEMM:
         limited += numpy_libs
-    saved = [(c, c.num_threads) for c in limited]
+    saved = _hold(limited, 1)
     try:
-        for c, n in saved:
-            if n > 1:
-                c.set_num_threads(1)
         yield
     finally:
-        for c, n in saved:
-            if n > 1:
-                c.set_num_threads(n)
+        _release(saved)
 
 
 def largest_gemm(batch_rows: int, layer_units) -> int:
@@ -184,20 +191,14 @@ class _Yield:
     def __enter__(self) -> None:
         with _Yield._lock:
             if _Yield._inside == 0:
-                libs = _controllers()[0]
-                _Yield._saved = [
-                    (c, n) for c in libs if (n := c.num_threads) > self.threads
-                ]
-                for c, _ in _Yield._saved:
-                    c.set_num_threads(self.threads)
+                _Yield._saved = _hold(_controllers()[0], self.threads)
             _Yield._inside += 1
 
     def __exit__(self, *exc) -> None:
         with _Yield._lock:
             _Yield._inside -= 1
             if _Yield._inside == 0:
-                for c, n in _Yield._saved:
-                    c.set_num_threads(n)
+                _release(_Yield._saved)
                 _Yield._saved = []
 
 
@@ -212,8 +213,7 @@ def _reset_after_fork() -> None:
     others_load = OthersLoad()
     _Yield._lock = threading.Lock()
     saved, _Yield._saved, _Yield._inside = _Yield._saved, [], 0
-    for c, n in saved:
-        c.set_num_threads(n)
+    _release(saved)
 
 
 if hasattr(os, "register_at_fork"):

@@ -989,14 +989,17 @@ class _ShiftedRows:
         return np.log1p(self.rest) + self.rest_low / (1.0 + self.rest)
 
 
-def _two_difference(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _two_difference(
+    a: np.ndarray, b: np.ndarray, d=None, low=None, b_virtual=None
+) -> tuple[np.ndarray, np.ndarray]:
     """``(d, low)`` with ``d = fl(a - b)`` and ``a - b == d + low`` exactly (TwoSum).
 
-    ``low`` is ``nan`` where ``d`` is not finite. (Two temporaries, in place.)
+    ``low`` is ``nan`` where ``d`` is not finite. ``d``, ``low`` and the
+    temporary ``b_virtual`` are new arrays unless given.
     """
-    d = np.subtract(a, b)
-    b_virtual = np.subtract(a, d)  # ~ b
-    low = np.add(d, b_virtual)  # ~ a
+    d = np.subtract(a, b, out=d)
+    b_virtual = np.subtract(a, d, out=b_virtual)  # ~ b
+    low = np.add(d, b_virtual, out=low)  # ~ a
     np.subtract(a, low, out=low)
     np.subtract(b, b_virtual, out=b_virtual)
     low -= b_virtual
@@ -1281,14 +1284,11 @@ def _log_softmax_block(z, out, zt, d, low, e, high, m, top_count) -> None:
         bad_rows = z[bad].astype(_F64)  # before out, which may be z, is written
     else:
         bad = None
-    np.subtract(zt, m, out=d)
     wide = z.dtype == _F64
-    if wide:  # TwoSum: d + low == zt - m exactly (low is nan where d is -inf)
-        np.subtract(zt, d, out=e)  # ~ m
-        np.add(d, e, out=low)  # ~ zt
-        np.subtract(zt, low, out=low)
-        np.subtract(m, e, out=e)
-        np.subtract(low, e, out=low)
+    if wide:  # d + low == zt - m exactly (low is nan where d is -inf)
+        _two_difference(zt, m, d, low, e)
+    else:
+        np.subtract(zt, m, out=d)
     top = np.equal(d, 0.0, out=zt.view(np.bool_)[:, : d.shape[1]])  # the maxima
     np.exp(d, out=e)
     np.copyto(e, 0.0, where=top)  # exp(0) = 1 at each maximum, left out

@@ -43,7 +43,7 @@ from ._blocks import block_rows, forward_rows, scratch
 from ._layout import Layout
 from ._losses import Head, get_head
 from ._namespace import NUMPY
-from ._threads import SMALL_GEMM, largest_gemm, yield_to_load
+from ._threads import largest_gemm, yield_to_load
 
 __all__ = ["Network"]
 
@@ -234,10 +234,9 @@ class Network:
         or the library's default, with which OpenBLAS runs small products on
         one thread by itself), unless other processes hold cores: then on the
         cores left free, for this pass (:func:`skffnn._threads.yield_to_load`).
-        The hidden layers' outputs go into two
-        buffers of this thread's kept scratch memory
-        (:func:`skffnn._blocks.scratch`), so that threads may share one
-        network and a call does not page-fault fresh buffers in.
+        The hidden layers' outputs go into two buffers of this thread's kept
+        scratch memory (:func:`skffnn._blocks.scratch`), so that threads may
+        share one network and a call does not page-fault fresh buffers in.
 
         Parameters
         ----------
@@ -251,10 +250,7 @@ class Network:
             The output layer's net input ``z(L)``, before the head's link.
         """
         self._check(X)
-        work = X.shape[0] * self._row_gemm
-        if work < SMALL_GEMM:  # products BLAS runs on one thread anyway
-            return self._forward_blocks(coefs, intercepts, X)
-        with yield_to_load(work):
+        with yield_to_load(X.shape[0] * self._row_gemm):
             return self._forward_blocks(coefs, intercepts, X)
 
     def _forward_blocks(self, coefs: Sequence, intercepts: Sequence, X) -> np.ndarray:
